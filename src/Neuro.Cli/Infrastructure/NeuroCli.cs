@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Neuro.Cli.Commands;
+
+namespace Neuro.Cli.Infrastructure;
+
+/// <summary>Builds the <c>neuro</c> command tree and runs it.</summary>
+public static class NeuroCli
+{
+    public static RootCommand BuildRootCommand(CliContext context)
+    {
+        var root = new RootCommand(
+            "Neuro: search, compile, simulate and deploy spiking transformers for DVS gesture recognition on microcontrollers.");
+        root.Subcommands.Add(ArchCommand.Create(context));
+        return root;
+    }
+
+    public static Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
+    {
+        var root = BuildRootCommand(context);
+        var configuration = new InvocationConfiguration
+        {
+            Output = context.Output,
+            Error = context.Error,
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(10),
+        };
+        return root.Parse(args).InvokeAsync(configuration, cancellationToken);
+    }
+}
