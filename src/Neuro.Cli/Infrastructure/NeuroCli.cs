@@ -11,6 +11,11 @@ public static class NeuroCli
         var root = new RootCommand(
             "Neuro: search, compile, simulate and deploy spiking transformers for DVS gesture recognition on microcontrollers.");
         root.Subcommands.Add(ArchCommand.Create(context));
+        root.Subcommands.Add(DataCommand.Create(context));
+        root.Subcommands.Add(TrainCommand.Create(context));
+        root.Subcommands.Add(EvaluateCommand.Create(context));
+        root.Subcommands.Add(SupernetCommand.Create(context));
+        root.Subcommands.Add(ProgramCommand.Create(context));
         return root;
     }
 
