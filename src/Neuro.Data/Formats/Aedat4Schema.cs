@@ -1,3 +1,6 @@
+using System.Buffers;
+using K4os.Compression.LZ4;
+using K4os.Compression.LZ4.Streams;
 using System.Buffers.Binary;
 using System.Xml.Linq;
 using Google.FlatBuffers;
@@ -219,7 +222,9 @@ internal static class Aedat4Schema
                 return content.ToArray();
             case Aedat4Compression.Lz4:
             case Aedat4Compression.Lz4High:
-                return Lz4Frame.Encode(content, compression == Aedat4Compression.Lz4High);
+                var encoded = new ArrayBufferWriter<byte>();
+                LZ4Frame.Encode(content, encoded, compression == Aedat4Compression.Lz4High ? LZ4Level.L09_HC : LZ4Level.L00_FAST);
+                return encoded.WrittenSpan.ToArray();
             default:
                 using (var compressor = new Compressor(compression == Aedat4Compression.ZstdHigh ? 19 : 3))
                     return compressor.Wrap(content).ToArray();
@@ -238,7 +243,11 @@ internal static class Aedat4Schema
                 return source.Length;
             case Aedat4Compression.Lz4:
             case Aedat4Compression.Lz4High:
-                return Lz4Frame.Decode(source, ref output);
+                var decoded = LZ4Frame.Decode(source, new ArrayBufferWriter<byte>());
+                if (output.Length < decoded.WrittenCount)
+                    output = new byte[decoded.WrittenCount];
+                decoded.WrittenSpan.CopyTo(output);
+                return decoded.WrittenCount;
             default:
                 return DecompressZstd(source, ref output);
         }
