@@ -191,19 +191,11 @@ public sealed class ReferenceInterpreter
         int outFeatures = Dims2(op.Output).Columns;
         FillBias(acc, op.Bias, tokens, outFeatures, biasAlongLastAxis: true);
 
-        long events = 0, inputSum = 0;
-        for (int n = 0; n < tokens; n++)
-        for (int i = 0; i < inFeatures; i++)
+        return EventDriven(input, tokens, inFeatures, outFeatures, (n, i, value) =>
         {
-            int value = input[n * inFeatures + i];
-            if (value == 0)
-                continue;
-            events++;
-            inputSum += value;
             for (int o = 0; o < outFeatures; o++)
                 acc[n * outFeatures + o] += weights.Int8At(o * inFeatures + i) * value;
-        }
-        return new OpStepCounters(events, inputSum, events * outFeatures, inputSum * outFeatures, 0, 0, 0);
+        });
     }
 
     private OpStepCounters Lif(LifOp op, Machine m)
@@ -289,20 +281,12 @@ public sealed class ReferenceInterpreter
         var (tokens, channels) = Dims2(op.Query);
         int d = channels / op.Heads;
         Array.Clear(counts);
-        long events = 0, inputSum = 0;
-        for (int n = 0; n < tokens; n++)
-        for (int c = 0; c < channels; c++)
+        return EventDriven(q, tokens, channels, tokens, (n, c, value) =>
         {
-            int value = q[n * channels + c];
-            if (value == 0)
-                continue;
-            events++;
-            inputSum += value;
             int h = c / d;
             for (int j = 0; j < tokens; j++)
                 counts[(h * tokens + n) * tokens + j] += value * k[j * channels + c];
-        }
-        return new OpStepCounters(events, inputSum, events * tokens, inputSum * tokens, 0, 0, 0);
+        });
     }
 
     private OpStepCounters MatMulAV(MatMulAVOp op, Machine m)
@@ -313,20 +297,12 @@ public sealed class ReferenceInterpreter
         var (tokens, channels) = Dims2(op.Value);
         int d = channels / op.Heads;
         Array.Clear(output);
-        long events = 0, inputSum = 0;
-        for (int j = 0; j < tokens; j++)
-        for (int c = 0; c < channels; c++)
+        return EventDriven(v, tokens, channels, tokens, (j, c, value) =>
         {
-            int value = v[j * channels + c];
-            if (value == 0)
-                continue;
-            events++;
-            inputSum += value;
             int h = c / d;
             for (int n = 0; n < tokens; n++)
                 output[n * channels + c] += counts[(h * tokens + n) * tokens + j] * value;
-        }
-        return new OpStepCounters(events, inputSum, events * tokens, inputSum * tokens, 0, 0, 0);
+        });
     }
 
     private OpStepCounters MatMulKV(MatMulKVOp op, Machine m)
@@ -336,20 +312,12 @@ public sealed class ReferenceInterpreter
         var (tokens, channels) = Dims2(op.Key);
         int d = channels / op.Heads;
         Array.Clear(output);
-        long events = 0, inputSum = 0;
-        for (int n = 0; n < tokens; n++)
-        for (int c = 0; c < channels; c++)
+        return EventDriven(k, tokens, channels, d, (n, c, value) =>
         {
-            int value = k[n * channels + c];
-            if (value == 0)
-                continue;
-            events++;
-            inputSum += value;
             int h = c / d, i = c % d;
             for (int j = 0; j < d; j++)
                 output[(h * d + i) * d + j] += value * v[n * channels + h * d + j];
-        }
-        return new OpStepCounters(events, inputSum, events * d, inputSum * d, 0, 0, 0);
+        });
     }
 
     private OpStepCounters MatMulQKV(MatMulQKVOp op, Machine m)
@@ -360,20 +328,12 @@ public sealed class ReferenceInterpreter
         var (tokens, channels) = Dims2(op.Query);
         int d = channels / op.Heads;
         Array.Clear(output);
-        long events = 0, inputSum = 0;
-        for (int n = 0; n < tokens; n++)
-        for (int c = 0; c < channels; c++)
+        return EventDriven(q, tokens, channels, d, (n, c, value) =>
         {
-            int value = q[n * channels + c];
-            if (value == 0)
-                continue;
-            events++;
-            inputSum += value;
             int h = c / d, i = c % d;
             for (int j = 0; j < d; j++)
                 output[n * channels + h * d + j] += value * kv[(h * d + i) * d + j];
-        }
-        return new OpStepCounters(events, inputSum, events * d, inputSum * d, 0, 0, 0);
+        });
     }
 
     private OpStepCounters Readout(ReadoutOp op, Machine m, bool lastStep, ref int[] logits)
@@ -405,6 +365,26 @@ public sealed class ReferenceInterpreter
             logits[j] = IntegerMath.SaturateInt32(logit);
         }
         return new OpStepCounters(events, inputSum, events, inputSum, (long)classes * channels, 0, 0);
+    }
+
+    /// <summary>
+    /// The event-driven reading shared by Linear and the attention products: every nonzero element (row, column) of a
+    /// row-major u8 matrix is an event of multiplicity value, delivered to <paramref name="fanOut"/> targets.
+    /// </summary>
+    private static OpStepCounters EventDriven(byte[] input, int rows, int columns, int fanOut, Action<int, int, int> deliver)
+    {
+        long events = 0, inputSum = 0;
+        for (int row = 0; row < rows; row++)
+        for (int column = 0; column < columns; column++)
+        {
+            int value = input[row * columns + column];
+            if (value == 0)
+                continue;
+            events++;
+            inputSum += value;
+            deliver(row, column, value);
+        }
+        return new OpStepCounters(events, inputSum, events * fanOut, inputSum * fanOut, 0, 0, 0);
     }
 
     private static OpStepCounters Output(long sum) => new(0, 0, 0, 0, 0, 0, sum);
