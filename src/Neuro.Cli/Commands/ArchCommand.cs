@@ -23,7 +23,7 @@ public static class ArchCommand
             Description = "JSON object of layer name → mean output value per element per step; adds SOPs and energy",
         };
         var saveConfig = new Option<FileInfo?>("--save-config") { Description = "Also write the config as JSON, a starting point for --config" };
-        var json = new Option<bool>("--json") { Description = "Print machine-readable JSON instead of tables" };
+        var json = JsonOutput.CreateOption();
 
         var command = new Command("arch", "Show an architecture's layer table, parameter and MAC totals, and energy from firing rates")
         {
@@ -38,11 +38,7 @@ public static class ArchCommand
             if (parseResult.GetValue(saveConfig) is { } target)
                 ArchitectureJson.Save(architecture, target.FullName);
 
-            if (parseResult.GetValue(json))
-                JsonOutput.Write(context.Output, ArchReport.From(table, energy));
-            else
-                Render(context.Console, table, energy);
-            return 0;
+            return JsonOutput.Report(context, parseResult.GetValue(json), ArchReport.From(table, energy), Render);
         });
         return command;
     }
@@ -54,18 +50,18 @@ public static class ArchCommand
         return config is not null ? ArchitectureJson.Load(config.FullName) : Presets.Get(preset ?? Presets.DefaultName);
     }
 
-    private static void Render(IAnsiConsole console, LayerTable table, EnergyEstimate? energy)
+    private static void Render(IAnsiConsole console, ArchReport report)
     {
-        var config = table.Config;
+        var (config, energy) = (report.Config, report.Energy);
         console.MarkupLine(
             $"[bold]{Markup.Escape(config.Name)}[/]  input {config.Input.Channels}×{config.Input.Height}×{config.Input.Width}"
             + (config.Input.Downsample > 1 ? $" ÷{config.Input.Downsample}" : "")
             + $" ({config.Input.Encoding})  T={config.TimeSteps}  C={config.EmbedDim}  depth={config.Depth}"
-            + $"  tokens={table.Tokens}  classes={config.Classes}  attention={config.AttentionOrder}");
+            + $"  tokens={report.Tokens}  classes={config.Classes}  attention={config.AttentionOrder}");
 
         var layers = new Table().Border(TableBorder.Simple)
             .AddColumns("layer", "kind", "input", "output", "in", "params", "MACs/step", "neurons");
-        foreach (var layer in table.Layers)
+        foreach (var layer in report.Layers)
         {
             layers.AddRow(layer.Name, layer.Kind.ToString(), Shape(layer.InputShape), Shape(layer.OutputShape),
                 layer.InputKind + (layer.MaxInputValue is > 1 ? $"≤{layer.MaxInputValue}" : ""),
@@ -73,9 +69,9 @@ public static class ArchCommand
         }
         console.Write(layers);
         console.MarkupLine(
-            $"parameters [bold]{Count(table.TotalParameters)}[/] ({table.TotalParameters / 1e6:F2} M)   "
-            + $"dense MACs/step [bold]{Count(table.MacsPerStep)}[/]   dense MACs/sample [bold]{Count(table.MacsPerSample)}[/]   "
-            + $"neurons {Count(table.TotalNeurons)}");
+            $"parameters [bold]{Count(report.Parameters)}[/] ({report.Parameters / 1e6:F2} M)   "
+            + $"dense MACs/step [bold]{Count(report.MacsPerStep)}[/]   dense MACs/sample [bold]{Count(report.MacsPerSample)}[/]   "
+            + $"neurons {Count(report.Neurons)}");
 
         if (energy is null)
             return;
@@ -89,7 +85,8 @@ public static class ArchCommand
         }
         console.Write(energyTable);
         console.MarkupLine(
-            $"MACs {energy.MacOperations:N0} × 4.6 pJ + SOPs {energy.SynapticOperations:N0} × 0.9 pJ = "
+            $"MACs {energy.MacOperations:N0} × {CostTable.Horowitz45nm[CostTable.Keys.Mac]} pJ + "
+            + $"SOPs {energy.SynapticOperations:N0} × {CostTable.Horowitz45nm[CostTable.Keys.Ac]} pJ = "
             + $"[bold]{energy.TotalPicojoules / 1e6:F4} µJ[/] per sample ({energy.TotalMillijoules:F6} mJ)");
     }
 

@@ -38,7 +38,7 @@ public static class DataCommand
         };
         var duration = new Option<double>("--duration") { Description = "Seconds per gesture sample", DefaultValueFactory = _ => 1.5 };
         var repetitions = new Option<int>("--repetitions") { Description = "Times each recording performs each class", DefaultValueFactory = _ => 1 };
-        var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
+        var json = JsonOutput.CreateOption();
 
         var command = new Command("synth", "Write a synthetic DVS128-Gesture-like data set (AEDAT 3.1, labels, split lists)")
         {
@@ -91,17 +91,13 @@ public static class DataCommand
     {
         var path = new Argument<FileInfo>("path") { Description = "An AEDAT 2.0, 3.1 or 4.0 file" };
         var labels = new Option<FileInfo?>("--labels") { Description = "Labels CSV; default: <name>_labels.csv beside the file, if present" };
-        var json = new Option<bool>("--json") { Description = "Print machine-readable JSON" };
+        var json = JsonOutput.CreateOption();
         var command = new Command("inspect", "Show an event file's format, resolution, event counts, ranges and label classes") { path, labels, json };
         VerbAction.Set(command, context, (parseResult, cancellationToken) =>
         {
             var file = parseResult.GetValue(path)!;
             var report = Inspect(file.FullName, parseResult.GetValue(labels)?.FullName, cancellationToken);
-            if (parseResult.GetValue(json))
-                JsonOutput.Write(context.Output, report);
-            else
-                Render(context.Console, report);
-            return 0;
+            return JsonOutput.Report(context, parseResult.GetValue(json), report, Render);
         });
         return command;
     }

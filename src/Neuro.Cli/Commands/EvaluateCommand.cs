@@ -20,7 +20,7 @@ public static class EvaluateCommand
         var batch = new Option<int>("--batch") { Description = "Samples per forward pass", DefaultValueFactory = _ => 32 };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto", DefaultValueFactory = _ => "cpu" };
         var firingRates = new Option<FileInfo?>("--firing-rates") { Description = "Also write the firing rates as a JSON file (input to 'neuro arch --firing-rates')" };
-        var json = new Option<bool>("--json") { Description = "Print machine-readable JSON" };
+        var json = JsonOutput.CreateOption();
 
         var command = new Command("evaluate", "Evaluate a checkpoint on the test split: accuracy, confusion, per-layer firing rates")
         {
@@ -43,11 +43,7 @@ public static class EvaluateCommand
 
             var report = new EvaluationReport(checkpoint.Directory, model.Config.Name, result.Samples, result.Correct, result.Accuracy,
                 frames.ClassNames, result.Confusion, result.FiringRates.Values);
-            if (parseResult.GetValue(json))
-                JsonOutput.Write(context.Output, report);
-            else
-                Render(context.Console, report);
-            return 0;
+            return JsonOutput.Report(context, parseResult.GetValue(json), report, Render);
         });
         return command;
     }

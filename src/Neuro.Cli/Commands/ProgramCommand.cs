@@ -19,7 +19,7 @@ public static class ProgramCommand
     private static Command CreateInspect(CliContext context)
     {
         var file = new Argument<FileInfo>("program") { Description = "A spike program file (.nsp)" };
-        var json = new Option<bool>("--json") { Description = "Print machine-readable JSON instead of tables" };
+        var json = JsonOutput.CreateOption();
         var command = new Command("inspect", "Verify a spike program and show its ops, tensors, buffers, sizes and hash") { file, json };
         VerbAction.Set(command, context, (parseResult, _) =>
         {
@@ -27,11 +27,7 @@ public static class ProgramCommand
             byte[] bytes = File.ReadAllBytes(path);
             var verified = ProgramVerifier.Verify(SpikeProgramFile.Read(bytes, path));
             var summary = ProgramSummary.Of(verified, SpikeProgramFile.VersionOf(bytes), SpikeProgramFile.HashOf(bytes));
-            if (parseResult.GetValue(json))
-                JsonOutput.Write(context.Output, summary);
-            else
-                Render(context.Console, summary);
-            return 0;
+            return JsonOutput.Report(context, parseResult.GetValue(json), summary, Render);
         });
         return command;
     }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -20,5 +21,18 @@ public static class JsonOutput
     public static void Write<T>(TextWriter output, T value)
     {
         output.WriteLine(JsonSerializer.Serialize(value, Options));
+    }
+
+    /// <summary>The <c>--json</c> switch every reporting verb takes.</summary>
+    public static Option<bool> CreateOption() => new("--json") { Description = "Print machine-readable JSON instead of tables" };
+
+    /// <summary>Writes <paramref name="report"/> as JSON when <paramref name="json"/> is set, else renders it for people; returns exit code 0.</summary>
+    public static int Report<T>(CliContext context, bool json, T report, Action<Spectre.Console.IAnsiConsole, T> render)
+    {
+        if (json)
+            Write(context.Output, report);
+        else
+            render(context.Console, report);
+        return 0;
     }
 }
