@@ -1,21 +1,19 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Neuro.Core.Architecture;
 
 namespace Neuro.Cli.Infrastructure;
 
 /// <summary>
-/// The one JSON style of every <c>--json</c> output: camelCase names, enums as camelCase strings,
-/// indented. Field names are part of the CLI's contract (docs/cli.md).
+/// The one JSON style of every <c>--json</c> output: the config files' style (camelCase names, enums as
+/// camelCase strings, indented), leaving nulls out. Field names are part of the CLI's contract (docs/cli.md).
 /// </summary>
 public static class JsonOutput
 {
-    public static readonly JsonSerializerOptions Options = new()
+    public static readonly JsonSerializerOptions Options = new(ArchitectureJson.Options)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
     public static void Write<T>(TextWriter output, T value)
