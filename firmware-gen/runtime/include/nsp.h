@@ -1,0 +1,152 @@
+/*
+ * nsp.h - the C runtime's public API: load, verify and execute spike programs (.nsp).
+ *
+ * The semantics is docs/spike-program.md; this runtime must match src/Neuro.Program's reference
+ * interpreter bit for bit. C99, no dynamic allocation: the caller owns every byte of memory.
+ *
+ * Both deployment shapes share this API:
+ *   - baked:  the .nsp file bytes are a const array in flash (generated), loaded once at boot;
+ *   - loader: the bytes arrive over the serial link into a program slot, then are loaded.
+ * nsp_load never copies tensor data: the program keeps pointers into the caller's bytes, which must
+ * stay valid (and unchanged) while the program is in use.
+ */
+#ifndef NSP_H
+#define NSP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NSP_FORMAT_VERSION 1u
+#define NSP_HEADER_BYTES 44u
+
+/* Compile-time capacities of the runtime's tables (a program needing more is refused, never truncated). */
+#ifndef NSP_MAX_TENSORS
+#define NSP_MAX_TENSORS 96
+#endif
+#ifndef NSP_MAX_BUFFERS
+#define NSP_MAX_BUFFERS 128
+#endif
+#ifndef NSP_MAX_OPS
+#define NSP_MAX_OPS 96
+#endif
+#ifndef NSP_MAX_RANK
+#define NSP_MAX_RANK 4
+#endif
+#ifndef NSP_MAX_NAME
+#define NSP_MAX_NAME 48
+#endif
+#ifndef NSP_MAX_OPERANDS
+#define NSP_MAX_OPERANDS 3
+#endif
+#ifndef NSP_MAX_CLASSES
+#define NSP_MAX_CLASSES 32
+#endif
+
+typedef enum {
+    NSP_OK = 0,
+    NSP_ERR_MAGIC,         /* not an .nsp file */
+    NSP_ERR_TRUNCATED,     /* shorter than its header says */
+    NSP_ERR_TRAILING,      /* longer than its header says */
+    NSP_ERR_VERSION,       /* version 0 or newer than NSP_FORMAT_VERSION */
+    NSP_ERR_FLAGS,         /* flags not 0 */
+    NSP_ERR_HASH,          /* SHA-256 of the body does not match */
+    NSP_ERR_FORMAT,        /* body is not the documented MessagePack layout */
+    NSP_ERR_CAPACITY,      /* more tensors/buffers/ops/rank than this build holds */
+    NSP_ERR_VERIFY,        /* a verifier rule of docs/spike-program.md section 4 fails */
+    NSP_ERR_ARENA,         /* the arena is smaller than nsp_arena_bytes() */
+    NSP_ERR_SAMPLE,        /* a frame value outside the input encoding's range */
+    NSP_ERR_STATE          /* API called out of order (e.g. step before begin) */
+} nsp_status;
+
+/* Where and why loading failed: byte offset in the file (or -1), op index (or -1), and a short reason. */
+typedef struct {
+    nsp_status status;
+    int32_t offset;
+    int32_t op;
+    char message[96];
+} nsp_error;
+
+typedef struct {
+    uint8_t type;          /* 0 i8, 1 i32 */
+    uint8_t rank;
+    int32_t shape[NSP_MAX_RANK];
+    const uint8_t *data;   /* points into the program bytes; i32 little-endian */
+    uint32_t length;       /* elements */
+} nsp_tensor;
+
+typedef struct {
+    uint8_t type;          /* 0 u8, 1 i32 */
+    uint8_t kind;          /* 0 step, 1 persistent, 2 input */
+    uint8_t rank;
+    int32_t shape[NSP_MAX_RANK];
+    uint32_t length;       /* elements */
+    uint32_t offset;       /* byte offset in the arena (4-byte aligned) */
+} nsp_buffer;
+
+typedef struct {
+    uint8_t kind;          /* op kinds of docs/spike-program.md section 3: 1 Conv2d ... 11 Readout */
+    uint8_t input_count, output_count, tensor_count, attribute_count;
+    int16_t inputs[2];
+    int16_t outputs[2];
+    int16_t tensors[NSP_MAX_OPERANDS]; /* -1: absent bias */
+    int32_t attributes[3];
+} nsp_op;
+
+typedef struct {
+    int32_t channels, height, width, time_steps;
+    int32_t encoding;      /* 0 counts, 1 binary */
+    int32_t split, downsample, sensor_width, sensor_height;
+} nsp_input;
+
+typedef struct {
+    nsp_input input;
+    uint16_t tensor_count, buffer_count, op_count;
+    nsp_tensor tensors[NSP_MAX_TENSORS];
+    nsp_buffer buffers[NSP_MAX_BUFFERS];
+    nsp_op ops[NSP_MAX_OPS];
+    uint32_t arena_bytes;  /* all buffers, laid out by nsp_load */
+    uint8_t hash[32];      /* SHA-256 of the body, as in the header */
+    char name[NSP_MAX_NAME];
+} nsp_program;
+
+/* Per op, counted over one sample (see docs/spike-program.md section 5). */
+typedef struct {
+    uint64_t events, synaptic_ops, macs, neuron_updates, output_sum;
+} nsp_op_counters;
+
+typedef struct {
+    int32_t logits[NSP_MAX_CLASSES];
+    uint16_t class_count;
+    int16_t predicted;     /* lowest index among the largest logits; -1 without a Readout */
+} nsp_result;
+
+/* Parses the header and body, checks the hash, applies every verifier rule, lays out the arena. */
+nsp_status nsp_load(const uint8_t *bytes, uint32_t length, nsp_program *program, nsp_error *error);
+
+/* Execution state: the arena holds every buffer; counters may be NULL (then nothing is counted). */
+typedef struct {
+    const nsp_program *program;
+    uint8_t *arena;
+    nsp_op_counters *counters; /* program->op_count entries, or NULL */
+    int32_t step;              /* next time step; -1 before nsp_begin */
+} nsp_session;
+
+nsp_status nsp_begin(nsp_session *session, const nsp_program *program, uint8_t *arena, uint32_t arena_length,
+                     nsp_op_counters *counters);
+/* Runs one time step on one frame of channels*height*width bytes. */
+nsp_status nsp_step(nsp_session *session, const uint8_t *frame);
+/* After time_steps calls of nsp_step: the readout's logits and class. */
+nsp_status nsp_finish(nsp_session *session, nsp_result *result);
+
+/* The buffer named by index, for traces and golden tests. */
+const uint8_t *nsp_buffer_data(const nsp_session *session, uint16_t buffer);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
