@@ -12,14 +12,14 @@ public sealed record OpSummary(
     IReadOnlyDictionary<string, int> Attributes);
 
 /// <summary>
-/// What a program holds and needs, as <c>neuro program inspect</c> shows it. Buffer totals are before
-/// memory planning (the compiler's per-board plan overlaps step buffers whose lifetimes do not meet).
+/// What a program holds and needs, as <c>neuro program inspect</c> shows it, with its memory plan.
 /// </summary>
 /// <param name="Hash">Hex SHA-256 of the file body: the program's identity.</param>
 /// <param name="ConstantBytes">Bytes of all tensors (weights, biases, thresholds): what goes to flash.</param>
 /// <param name="WeightBytes">Bytes of the int8 weight tensors alone.</param>
 /// <param name="StateBytes">Bytes of persistent buffers (membranes, readout sums), kept across steps.</param>
-/// <param name="StepBufferBytes">Bytes of all step buffers and the input frame, unplanned.</param>
+/// <param name="StepBufferBytes">Bytes of all step buffers and the input frame.</param>
+/// <param name="Memory">Flash and SRAM per op and in total (what a board must hold).</param>
 public sealed record ProgramSummary(
     string Name,
     int FormatVersion,
@@ -31,10 +31,14 @@ public sealed record ProgramSummary(
     long StepBufferBytes,
     IReadOnlyList<TensorSummary> Tensors,
     IReadOnlyList<BufferSummary> Buffers,
-    IReadOnlyList<OpSummary> Ops)
+    IReadOnlyList<OpSummary> Ops,
+    MemoryPlan Memory)
 {
-    /// <summary>Summarizes a verified program read from a file of format <paramref name="version"/> whose body hashes to <paramref name="hash"/>.</summary>
-    public static ProgramSummary Of(VerifiedProgram verified, int version, string hash)
+    /// <summary>
+    /// Summarizes a verified program read from a file of format <paramref name="version"/> and <paramref name="fileBytes"/>
+    /// bytes whose body hashes to <paramref name="hash"/>.
+    /// </summary>
+    public static ProgramSummary Of(VerifiedProgram verified, int version, string hash, long fileBytes)
     {
         var program = verified.Program;
         var tensors = program.Tensors.Select((t, i) => new TensorSummary(i, t.Name, t.Type, t.Shape, t.Data.Length)).ToList();
@@ -49,6 +53,6 @@ public sealed record ProgramSummary(
             tensors.Where(t => t.Type == TensorType.Int8).Sum(t => t.Bytes),
             buffers.Where(b => b.Kind == BufferKind.Persistent).Sum(b => b.Bytes),
             buffers.Where(b => b.Kind != BufferKind.Persistent).Sum(b => b.Bytes),
-            tensors, buffers, ops);
+            tensors, buffers, ops, MemoryPlan.Of(verified, fileBytes));
     }
 }

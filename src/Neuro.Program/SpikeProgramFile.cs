@@ -60,7 +60,14 @@ public static class SpikeProgramFile
         return file;
     }
 
-    public static void Save(SpikeProgram program, string path) => File.WriteAllBytes(path, ToBytes(program));
+    /// <summary>Writes the file atomically.</summary>
+    public static void Save(SpikeProgram program, string path)
+    {
+        // Through a temporary file: a crash or a full disk never leaves half a program where a loader will look.
+        string temporary = path + ".tmp";
+        File.WriteAllBytes(temporary, ToBytes(program));
+        File.Move(temporary, path, overwrite: true);
+    }
 
     /// <summary>Loads a program from a file; <see cref="ProgramFormatException"/> if it is malformed.</summary>
     public static SpikeProgram Load(string path) => Read(File.ReadAllBytes(path), path);

@@ -93,7 +93,7 @@ public sealed class GeneratedProgramTests
     {
         var program = RandomProgramGenerator.Generate(2);
         var bytes = SpikeProgramFile.ToBytes(program);
-        var summary = ProgramSummary.Of(ProgramVerifier.Verify(program), SpikeProgramFile.VersionOf(bytes), SpikeProgramFile.HashOf(bytes));
+        var summary = ProgramSummary.Of(ProgramVerifier.Verify(program), SpikeProgramFile.VersionOf(bytes), SpikeProgramFile.HashOf(bytes), bytes.Length);
         Assert.Equal(program.Tensors.Sum(t => (long)t.Data.Length), summary.ConstantBytes);
         Assert.Equal(program.Tensors.Where(t => t.Type == TensorType.Int8).Sum(t => (long)t.Data.Length), summary.WeightBytes);
         Assert.Equal(program.Buffers.Where(b => b.Kind == BufferKind.Persistent).Sum(b => b.ByteLength), summary.StateBytes);

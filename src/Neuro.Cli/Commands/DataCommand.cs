@@ -232,12 +232,6 @@ public static class DataCommand
     }
 
     private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
-
-    /// <summary>Reports on the calling thread, so a progress bar is updated before the next step starts.</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }
 
 /// <summary>An inclusive range of coordinates.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Neuro.Cli.Infrastructure;
+using Neuro.Core.Boards;
 using Neuro.Program;
 using Spectre.Console;
 
@@ -19,20 +20,23 @@ public static class ProgramCommand
     private static Command CreateInspect(CliContext context)
     {
         var file = new Argument<FileInfo>("program") { Description = "A spike program file (.nsp)" };
+        var board = new Option<string?>("--board") { Description = "Also check the program against a board's flash and SRAM (name or board.json path)" };
         var json = JsonOutput.CreateOption();
-        var command = new Command("inspect", "Verify a spike program and show its ops, tensors, buffers, sizes and hash") { file, json };
+        var command = new Command("inspect", "Verify a spike program and show its ops, tensors, buffers, memory plan and hash") { file, board, json };
         VerbAction.Set(command, context, (parseResult, _) =>
         {
             var path = parseResult.GetValue(file)!.FullName;
             byte[] bytes = File.ReadAllBytes(path);
             var verified = ProgramVerifier.Verify(SpikeProgramFile.Read(bytes, path));
-            var summary = ProgramSummary.Of(verified, SpikeProgramFile.VersionOf(bytes), SpikeProgramFile.HashOf(bytes));
-            return JsonOutput.Report(context, parseResult.GetValue(json), summary, Render);
+            var summary = ProgramSummary.Of(verified, SpikeProgramFile.VersionOf(bytes), SpikeProgramFile.HashOf(bytes), bytes.Length);
+            var fit = parseResult.GetValue(board) is { } boardName ? summary.Memory.Against(BoardCatalog.Load(boardName)) : null;
+            return JsonOutput.Report(context, parseResult.GetValue(json), new ProgramInspectReport(summary, fit),
+                (console, report) => Render(console, report.Program, report.Fit));
         });
         return command;
     }
 
-    private static void Render(IAnsiConsole console, ProgramSummary summary)
+    private static void Render(IAnsiConsole console, ProgramSummary summary, BoardFit? fit)
     {
         var input = summary.Input;
         console.MarkupLine(
@@ -68,10 +72,14 @@ public static class ProgramCommand
         console.Write(buffers);
         console.MarkupLine(
             $"constants [bold]{Count(summary.ConstantBytes)}[/] B (int8 weights {Count(summary.WeightBytes)} B)   "
-            + $"state [bold]{Count(summary.StateBytes)}[/] B   step buffers {Count(summary.StepBufferBytes)} B (before memory planning)");
+            + $"state [bold]{Count(summary.StateBytes)}[/] B   step buffers {Count(summary.StepBufferBytes)} B");
+        CompileCommand.RenderPlan(console, summary.Memory, fit);
     }
 
     private static string Shape(IReadOnlyList<int> shape) => string.Join("×", shape);
 
     private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }
+
+/// <summary>The <c>neuro program inspect --json</c> document: the program and, with <c>--board</c>, its fit.</summary>
+public sealed record ProgramInspectReport(ProgramSummary Program, BoardFit? Fit);

@@ -15,6 +15,7 @@ public static class NeuroCli
         root.Subcommands.Add(TrainCommand.Create(context));
         root.Subcommands.Add(EvaluateCommand.Create(context));
         root.Subcommands.Add(SupernetCommand.Create(context));
+        root.Subcommands.Add(CompileCommand.Create(context));
         root.Subcommands.Add(ProgramCommand.Create(context));
         return root;
     }
