@@ -81,6 +81,20 @@ public sealed class FrameCacheTests : IClassFixture<SyntheticDataFixture>, IDisp
         Assert.Equal(built.Samples.Select(s => s.Frames.Data), rebuilt.Samples.Select(s => s.Frames.Data));
     }
 
+    [Fact]
+    public void An_unwritable_cache_folder_fails_naming_it_and_the_cache_option()
+    {
+        // A file where the cache folder should be: unwritable even for root, unlike a chmod.
+        string blocked = System.IO.Path.Combine(_cacheDir.Path, "blocked");
+        File.WriteAllText(blocked, "");
+        var cache = new FrameCache(System.IO.Path.Combine(blocked, "cache"));
+
+        var error = Assert.Throws<DatasetException>(() => cache.GetOrBuild(DvsGestureDataset.Open(_data.Root), DvsGestureSplit.Test, _options));
+
+        Assert.Contains(blocked, error.Message);
+        Assert.Contains("--cache", error.Message);
+    }
+
     private static byte[] Flip(byte[] bytes, int at)
     {
         bytes[at] ^= 0x5A;

@@ -19,6 +19,7 @@ public static class CompileCommand
         var board = new Option<string>("--board") { Description = "Target board name (see 'neuro board list') or a board.json path", Required = true };
         var output = new Option<FileInfo>("--out") { Description = "Where to write the program (.nsp)", Required = true };
         var data = new Option<DirectoryInfo?>("--data") { Description = "DVS128 Gesture folder: its test split measures float-vs-integer agreement" };
+        var cache = DatasetOptions.CreateCacheOption();
         var samples = new Option<int>("--samples") { Description = "Test samples for the agreement report", DefaultValueFactory = _ => 200 };
         var name = new Option<string?>("--name") { Description = "Program name (default: the config's name)" };
         var json = JsonOutput.CreateOption();
@@ -26,7 +27,7 @@ public static class CompileCommand
             "Quantize a checkpoint into an integer spike program: fold BN, int8 weights per channel, integer LIF thresholds; "
             + "check it fits the board's flash and SRAM; measure agreement with the float model")
         {
-            checkpointPath, board, output, data, samples, name, json,
+            checkpointPath, board, output, data, cache, samples, name, json,
         };
         VerbAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
@@ -45,7 +46,7 @@ public static class CompileCommand
             AgreementReport? agreement = null;
             if (parseResult.GetValue(data) is { } dataDirectory)
             {
-                var frames = DvsGestureFrames.Open(dataDirectory.FullName, cancellationToken: cancellationToken);
+                var frames = DatasetOptions.Open(dataDirectory, parseResult.GetValue(cache), cancellationToken);
                 var test = frames.Open(DataSplit.Test, ModelFraming.For(model.ActiveConfig));
                 int count = Math.Min(parseResult.GetValue(samples), test.Count);
                 agreement = await RunWithProgress(context, count, progress =>

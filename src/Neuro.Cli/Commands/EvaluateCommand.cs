@@ -17,6 +17,7 @@ public static class EvaluateCommand
     {
         var checkpointPath = new Argument<DirectoryInfo>("checkpoint") { Description = "Checkpoint folder written by 'neuro train'" };
         var data = new Option<DirectoryInfo>("--data") { Description = "DVS128 Gesture folder; its test split is evaluated", Required = true };
+        var cache = DatasetOptions.CreateCacheOption();
         var batch = new Option<int>("--batch") { Description = "Samples per forward pass", DefaultValueFactory = _ => 32 };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto", DefaultValueFactory = _ => "cpu" };
         var firingRates = new Option<FileInfo?>("--firing-rates") { Description = "Also write the firing rates as a JSON file (input to 'neuro arch --firing-rates')" };
@@ -24,7 +25,7 @@ public static class EvaluateCommand
 
         var command = new Command("evaluate", "Evaluate a checkpoint on the test split: accuracy, confusion, per-layer firing rates")
         {
-            checkpointPath, data, batch, device, firingRates, json,
+            checkpointPath, data, cache, batch, device, firingRates, json,
         };
         VerbAction.Set(command, context, (parseResult, cancellationToken) =>
         {
@@ -35,7 +36,7 @@ public static class EvaluateCommand
             using var model = checkpoint.LoadModel();
             if (torchDevice.type != DeviceType.CPU)
                 model.to(torchDevice);
-            var frames = DvsGestureFrames.Open(parseResult.GetValue(data)!.FullName, cancellationToken: cancellationToken);
+            var frames = DatasetOptions.Open(parseResult.GetValue(data)!, parseResult.GetValue(cache), cancellationToken);
             var test = frames.Open(DataSplit.Test, ModelFraming.For(model.Config));
             var result = Evaluator.Evaluate(model, test, frames.ClassNames.Count, parseResult.GetValue(batch), torchDevice, cancellationToken);
             if (parseResult.GetValue(firingRates) is { } ratesFile)

@@ -23,6 +23,7 @@ public static class SupernetCommand
     private static Command CreateTrain(CliContext context)
     {
         var data = new Option<DirectoryInfo>("--data") { Description = "DVS128 Gesture folder (real, or from 'neuro data synth')", Required = true };
+        var cache = DatasetOptions.CreateCacheOption();
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (default 20)" };
         var batch = new Option<int?>("--batch") { Description = "Batch size (default 16)" };
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation, shuffling and subnet sampling", DefaultValueFactory = _ => 0 };
@@ -33,7 +34,7 @@ public static class SupernetCommand
 
         var command = new Command("train", "Train a supernet over the default microcontroller space (embed 16–64, depth 1–2, MLP 1–4, heads 1/2/4, V_th, τ, T 4–8)")
         {
-            data, epochs, batch, seed, device, sandwich, output, resume,
+            data, cache, epochs, batch, seed, device, sandwich, output, resume,
         };
         VerbAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
@@ -67,7 +68,7 @@ public static class SupernetCommand
             if (torchDevice.type != DeviceType.CPU)
                 supernet.Model.to(torchDevice);
 
-            var frames = DvsGestureFrames.Open(parseResult.GetValue(data)!.FullName, cancellationToken: cancellationToken);
+            var frames = DatasetOptions.Open(parseResult.GetValue(data)!, parseResult.GetValue(cache), cancellationToken);
             var space = supernet.Space;
             var train = space.TimeSteps.ToDictionary(steps => steps,
                 steps => frames.Open(DataSplit.Train, ModelFraming.For(space.Largest with { TimeSteps = steps })));

@@ -17,6 +17,7 @@ public static class TrainCommand
     public static Command Create(CliContext context)
     {
         var data = new Option<DirectoryInfo>("--data") { Description = "DVS128 Gesture folder (real, or from 'neuro data synth')", Required = true };
+        var cache = DatasetOptions.CreateCacheOption();
         var preset = new Option<string?>("--preset") { Description = $"A named architecture; default {Presets.MicrocontrollerName}" };
         var config = new Option<FileInfo?>("--config") { Description = "An architecture config JSON file" };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (default 20)" };
@@ -29,7 +30,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a Spikformer with BPTT (AdamW, cosine schedule, label smoothing) into a checkpoint folder")
         {
-            data, preset, config, epochs, batch, seed, device, learningRate, output, resume,
+            data, cache, preset, config, epochs, batch, seed, device, learningRate, output, resume,
         };
         VerbAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
@@ -69,7 +70,7 @@ public static class TrainCommand
             if (torchDevice.type != DeviceType.CPU)
                 model.to(torchDevice);
 
-            var frames = DvsGestureFrames.Open(parseResult.GetValue(data)!.FullName, cancellationToken: cancellationToken);
+            var frames = DatasetOptions.Open(parseResult.GetValue(data)!, parseResult.GetValue(cache), cancellationToken);
             var framing = ModelFraming.For(model.Config);
             var train = frames.Open(DataSplit.Train, framing);
             var test = frames.Open(DataSplit.Test, framing);

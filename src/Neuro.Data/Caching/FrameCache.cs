@@ -81,7 +81,15 @@ public sealed class FrameCache
             outcome = status;
         }
         var built = Build(dataset, split, options, cancellationToken);
-        Write(path, key, options, built);
+        try
+        {
+            Write(path, key, options, built);
+        }
+        catch (Exception error) when (error is UnauthorizedAccessException or IOException)
+        {
+            throw new DatasetException(
+                $"cannot write the frame cache in {Directory} ({error.Message}); a read-only data set needs a writable cache folder (--cache DIR)");
+        }
         return new FramedSplit(split, options, built, outcome, path);
     }
 
