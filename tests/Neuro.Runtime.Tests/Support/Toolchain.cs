@@ -17,7 +17,8 @@ public static class Toolchain
     /// <summary>The warning policy every runtime source must pass (DESIGN.md: warning-free C99).</summary>
     public static readonly string[] StrictFlags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
 
-    private static readonly Lazy<string>[] HostDrivers = [new(() => BuildHostDriver(false)), new(() => BuildHostDriver(true))];
+    private static readonly Lazy<string>[] HostDrivers =
+        [new(() => BuildHostDriver(false, false)), new(() => BuildHostDriver(true, false)), new(() => BuildHostDriver(false, true)), new(() => BuildHostDriver(true, true))];
     private static readonly Lazy<string>[] Mps2Firmwares = [new(() => BuildMps2Firmware(false)), new(() => BuildMps2Firmware(true))];
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
@@ -27,8 +28,12 @@ public static class Toolchain
     /// <summary>The runtime's own sources (no port, host or firmware code).</summary>
     public static IEnumerable<string> RuntimeSources => Directory.GetFiles(Path.Combine(RuntimeDirectory, "src"), "*.c").Order();
 
-    /// <summary>nsp_host built with gcc -O2 under the strict flags, once per test run and NSP_TRANSPOSED_WEIGHTS setting.</summary>
-    public static string HostDriverPath(bool transposedWeights) => HostDrivers[transposedWeights ? 1 : 0].Value;
+    /// <summary>
+    /// nsp_host built with gcc -O2 under the strict flags, once per test run, NSP_TRANSPOSED_WEIGHTS setting and
+    /// sanitizer choice (AddressSanitizer + UBSan make every run a memory-safety and undefined-behaviour check, at
+    /// a start-up cost that matters only to tests running hundreds of processes).
+    /// </summary>
+    public static string HostDriverPath(bool transposedWeights, bool sanitized) => HostDrivers[(transposedWeights ? 1 : 0) + (sanitized ? 2 : 0)].Value;
 
     /// <summary>The semihosting test firmware for mps2-an386 (Cortex-M4), once per test run and NSP_TRANSPOSED_WEIGHTS setting.</summary>
     public static string Mps2FirmwarePath(bool transposedWeights) => Mps2Firmwares[transposedWeights ? 1 : 0].Value;
@@ -101,11 +106,12 @@ public static class Toolchain
              "-icount", "shift=0", "-kernel", elf],
             workingDirectory, timeout);
 
-    private static string BuildHostDriver(bool transposedWeights)
+    private static string BuildHostDriver(bool transposedWeights, bool sanitized)
     {
         string directory = NewTemporaryDirectory();
         string output = Path.Combine(directory, "nsp_host");
-        Compile("gcc", "gcc", [.. StrictFlags, "-O2", Transposed(transposedWeights), .. Includes(), .. RuntimeSources, Port("nsp_report.c"),
+        string[] sanitizers = sanitized ? ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"] : [];
+        Compile("gcc", "gcc", [.. StrictFlags, "-O2", .. sanitizers, Transposed(transposedWeights), .. Includes(), .. RuntimeSources, Port("nsp_report.c"),
             Path.Combine(RuntimeDirectory, "host", "nsp_host.c"), "-o", output], directory);
         return output;
     }
