@@ -46,6 +46,16 @@ extern "C" {
 #define NSP_MAX_CLASSES 32
 #endif
 
+/*
+ * Build option: 1 makes nsp_begin copy every Conv2d and Linear weight tensor into the arena with the output
+ * channel fastest, and runs those ops with output channels contiguous, so each spike adds one contiguous
+ * weight row to contiguous accumulators (LDM / SXTAB / STM on cores with the DSP extension). Costs RAM: the
+ * weights' bytes, plus one conv output held channel-last. 0 runs straight from the program bytes (flash).
+ */
+#ifndef NSP_TRANSPOSED_WEIGHTS
+#define NSP_TRANSPOSED_WEIGHTS 0
+#endif
+
 typedef enum {
     NSP_OK = 0,
     NSP_ERR_MAGIC,         /* not an .nsp file */
@@ -111,11 +121,19 @@ typedef struct {
     uint32_t arena_bytes;  /* all buffers, laid out by nsp_load */
     uint8_t hash[32];      /* SHA-256 of the body, as in the header */
     char name[NSP_MAX_NAME];
+    uint16_t input_buffer; /* the buffer each step's frame is copied into */
+    uint32_t scratch_offset; /* arena bytes from here: the executor's event list */
+    uint32_t channel_last_offset; /* NSP_TRANSPOSED_WEIGHTS: a conv output held [H*W, O] */
+    uint32_t weight_offset[NSP_MAX_OPS]; /* NSP_TRANSPOSED_WEIGHTS: each Conv2d/Linear's weights, output channel fastest */
+    uint8_t narrow[NSP_MAX_OPS]; /* NSP_TRANSPOSED_WEIGHTS: the verifier's bound fits int16, so the op accumulates in 16-bit lanes */
 } nsp_program;
 
 /* Per op, counted over one sample (see docs/spike-program.md section 5). */
 typedef struct {
     uint64_t events, synaptic_ops, macs, neuron_updates, output_sum;
+    uint64_t input_sum;    /* sum of the driving input's values (spikes with multiplicity) */
+    uint64_t updates;      /* accumulator updates of event-driven ops: events x in-bounds fan-out */
+    uint64_t ticks;        /* session->clock ticks spent in the op (0 without a clock) */
 } nsp_op_counters;
 
 typedef struct {
@@ -133,6 +151,7 @@ typedef struct {
     uint8_t *arena;
     nsp_op_counters *counters; /* program->op_count entries, or NULL */
     int32_t step;              /* next time step; -1 before nsp_begin */
+    uint32_t (*clock)(void);   /* optional, set after nsp_begin: a free-running counter timing each op into ticks */
 } nsp_session;
 
 nsp_status nsp_begin(nsp_session *session, const nsp_program *program, uint8_t *arena, uint32_t arena_length,
@@ -144,6 +163,12 @@ nsp_status nsp_finish(nsp_session *session, nsp_result *result);
 
 /* The buffer named by index, for traces and golden tests. */
 const uint8_t *nsp_buffer_data(const nsp_session *session, uint16_t buffer);
+
+/* Bytes of arena the loaded program needs (all buffers, each 4-byte aligned); the arena must be 4-byte aligned. */
+uint32_t nsp_arena_bytes(const nsp_program *program);
+
+/* A stable lower-case name of a status, e.g. "hash" for NSP_ERR_HASH, for logs and test output. */
+const char *nsp_status_name(nsp_status status);
 
 #ifdef __cplusplus
 }
