@@ -20,9 +20,13 @@
 #define CONFIG_ERASE 2u
 
 #define PAGE_BYTES 4096u
-#define SLOT_COUNT 2u
-#define SLOT_BYTES 0x40000u
-#define SLOT_ORIGIN 0x00080000u
+#define SLOT_COUNT NSP_SLOT_COUNT
+#define SLOT_BYTES NSP_SLOT_BYTES
+#define SLOT_ORIGIN NSP_SLOT_ORIGIN
+
+#if NSP_SLOT_ORIGIN % 4096u != 0 || NSP_SLOT_BYTES % 4096u != 0
+#error "board.json slots must be whole 4 KiB flash pages"
+#endif
 
 const char nsp_hal_cycle_unit[] = "dwt-cycles";
 

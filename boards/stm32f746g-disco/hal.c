@@ -28,10 +28,15 @@
 #define CR_STRT (1u << 16)
 #define CR_LOCK (1u << 31)
 
-#define SLOT_COUNT 2u
-#define SLOT_BYTES 0x40000u
+#define SLOT_COUNT NSP_SLOT_COUNT
+#define SLOT_BYTES NSP_SLOT_BYTES
 #define FIRST_SLOT_SECTOR 6u
-#define SLOT_ORIGIN 0x08080000u
+#define SLOT_ORIGIN NSP_SLOT_ORIGIN
+
+/* Sectors 6 and 7 are the 256 KiB sectors at 0x08080000 and 0x080C0000 (RM0385 table 3). */
+#if NSP_SLOT_ORIGIN != 0x08080000u || NSP_SLOT_BYTES != 0x40000u || NSP_SLOT_COUNT != 2u
+#error "board.json slots must be flash sectors 6 and 7"
+#endif
 
 const char nsp_hal_cycle_unit[] = "dwt-cycles";
 

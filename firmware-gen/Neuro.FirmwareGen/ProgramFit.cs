@@ -16,8 +16,9 @@ public enum FirmwareShape
 public sealed record NamedSize(string Name, long Bytes);
 
 /// <summary>
-/// What a program asks of a board: its .nsp file (flash, or a slot) and its arena (every buffer, each
-/// rounded up to 4 bytes, laid out back to back as the C runtime's <c>nsp_load</c> does).
+/// What a program asks of a board: its .nsp file (flash, or a slot) and its arena, laid out as the C
+/// runtime's <c>nsp_load</c> does: every buffer rounded up to 4 bytes, back to back, then the executor's
+/// event list (one i32 per input column of the widest Linear).
 /// </summary>
 public sealed record ProgramNeeds(
     string Name, string Hash, long FileBytes, long ArenaBytes,
@@ -33,12 +34,19 @@ public sealed record ProgramNeeds(
             program.Name,
             SpikeProgramFile.HashOf(file),
             file.LongLength,
-            program.Buffers.Sum(buffer => AlignedBytes(buffer.ByteLength)),
+            ArenaOf(program),
             [.. program.Buffers.OrderByDescending(b => b.ByteLength).Take(Listed).Select(b => new NamedSize(b.Name, b.ByteLength))],
             [.. program.Tensors.OrderByDescending(t => t.Data.Length).Take(Listed).Select(t => new NamedSize(t.Name, t.Data.Length))]);
     }
 
     public static long AlignedBytes(long bytes) => (bytes + 3) / 4 * 4;
+
+    public static long ArenaOf(SpikeProgram program)
+    {
+        long buffers = program.Buffers.Sum(buffer => AlignedBytes(buffer.ByteLength));
+        long eventList = program.Ops.OfType<LinearOp>().Select(op => (long)program.Buffers[op.Inputs[0]].Shape[1]).DefaultIfEmpty(0).Max();
+        return buffers + eventList * 4;
+    }
 }
 
 /// <summary>The memory a firmware shape gives programs on a board.</summary>

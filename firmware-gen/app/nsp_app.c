@@ -9,18 +9,6 @@
 #define NSP_MAGIC_3 'P'
 #define NSP_BODY_LENGTH_OFFSET 8u
 
-static const char *const status_names[] = {
-    "ok", "magic", "truncated", "trailing", "version", "flags", "hash",
-    "format", "capacity", "verify", "arena", "sample", "state",
-};
-
-const char *nsp_app_status_name(nsp_status status)
-{
-    if ((uint32_t)status < sizeof status_names / sizeof status_names[0])
-        return status_names[status];
-    return "unknown";
-}
-
 void nsp_app_write_text(const char *text)
 {
     uint32_t length = 0;
@@ -68,6 +56,7 @@ nsp_status nsp_app_load(nsp_app *app, const uint8_t *bytes, uint32_t length, int
     return app->status;
 }
 
+#if !NSP_APP_BAKED
 /* An .nsp file's length from its header, or 0 when the bytes do not start like one or overrun the slot. */
 static uint32_t slot_program_length(const uint8_t *slot, uint32_t capacity)
 {
@@ -79,6 +68,7 @@ static uint32_t slot_program_length(const uint8_t *slot, uint32_t capacity)
         return 0;
     return NSP_HEADER_BYTES + body;
 }
+#endif
 
 void nsp_app_boot(nsp_app *app, uint8_t *arena, uint32_t arena_length)
 {
@@ -117,7 +107,7 @@ void nsp_app_banner(const nsp_app *app)
         nsp_app_write_text("none status=empty");
     } else {
         nsp_app_write_text("none status=");
-        nsp_app_write_text(nsp_app_status_name(app->status));
+        nsp_app_write_text(nsp_status_name(app->status));
         if (app->error.message[0] != '\0') {
             nsp_app_write_text(" reason=\"");
             nsp_app_write_text(app->error.message);

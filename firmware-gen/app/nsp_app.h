@@ -44,7 +44,6 @@ void nsp_app_banner(const nsp_app *app);
 void nsp_app_write_text(const char *text);
 void nsp_app_write_u32(uint32_t value);
 void nsp_app_write_hex(const uint8_t *bytes, uint32_t length);
-const char *nsp_app_status_name(nsp_status status);
 
 extern const nsp_app_protocol nsp_app_console;
 

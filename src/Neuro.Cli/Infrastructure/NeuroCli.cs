@@ -16,6 +16,8 @@ public static class NeuroCli
         root.Subcommands.Add(EvaluateCommand.Create(context));
         root.Subcommands.Add(SupernetCommand.Create(context));
         root.Subcommands.Add(ProgramCommand.Create(context));
+        root.Subcommands.Add(FirmwareCommand.Create(context));
+        root.Subcommands.Add(BoardCommand.Create(context));
         return root;
     }
 

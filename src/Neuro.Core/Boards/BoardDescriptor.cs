@@ -68,7 +68,7 @@ public sealed record MemoryRegion(
 public sealed record RuntimeReserve(long FlashBytes, long SramBytes, string Basis);
 
 /// <summary>
-/// <paramref name="Kind"/> is <c>cmsdk</c>, <c>stm32-usart</c>, <c>nrf-uarte</c>, <c>rp2040-pl011</c> or
+/// <paramref name="Kind"/> is <c>cmsdk</c>, <c>stm32f4-usart</c>, <c>stm32f7-usart</c>, <c>nrf-uart</c> or
 /// <c>pty</c>; <paramref name="RxIrq"/> is the NVIC line of the receive interrupt (null on the host).
 /// </summary>
 public sealed record UartDescriptor(
