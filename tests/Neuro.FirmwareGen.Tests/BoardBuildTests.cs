@@ -1,9 +1,10 @@
+using Xunit.Abstractions;
 using Neuro.Core.Boards;
 using Neuro.FirmwareGen.Tests.Support;
 
 namespace Neuro.FirmwareGen.Tests;
 
-public class BoardBuildTests
+public class BoardBuildTests(ITestOutputHelper log)
 {
     public static TheoryData<string> Microcontrollers() => new(BoardCatalog.List().Where(board => board.Core != "host").Select(board => board.Name));
 
@@ -31,6 +32,8 @@ public class BoardBuildTests
 
         var loader = await firmware.BuildAsync(name, FirmwareShape.Loader, program: null);
         var baked = await firmware.BuildAsync(name, FirmwareShape.Baked, program);
+        log.WriteLine($"{name}: loader text {loader.Footprint.Text} data {loader.Footprint.Data} bss {loader.Footprint.Bss} (arena {loader.ArenaBytes}); "
+            + $"baked {program.Length}-byte program: text {baked.Footprint.Text} data {baked.Footprint.Data} bss {baked.Footprint.Bss} (arena {baked.ArenaBytes})");
 
         // The linker already refused anything past the real memory sizes; the report must agree.
         Assert.True(loader.FlashLeft >= 0 && loader.SramLeft >= 0, $"{name}: loader does not fit");

@@ -81,6 +81,7 @@ public static class BoardCommand
                 await context.Output.WriteLineAsync($"serial {running.SerialPath}").ConfigureAwait(false);
                 await context.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 await running.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
                 throw new NeuroException($"board {board.Name} stopped on its own");
             }
             finally
