@@ -120,7 +120,7 @@ public static class Toolchain
             [.. CortexM4Flags, "-O2", "-ffunction-sections", "-fdata-sections", "-fno-tree-loop-distribute-patterns",
              .. Includes(), .. RuntimeSources, Port("nsp_report.c"), Port("nsp_semihost.c"), Port("nsp_cycles.c"),
              Path.Combine(RuntimeDirectory, "qemu", "nsp_test_firmware.c"), Path.Combine(board, "startup.c"),
-             "-nostartfiles", "-nostdlib", "-T", Path.Combine(board, "link.ld"), "-Wl,--gc-sections", "-lgcc", "-o", output],
+             "-nostartfiles", "-nostdlib", "-T", Path.Combine(board, "link.ld"), "-Wl,--gc-sections", "-lc", "-lgcc", "-o", output],
             directory);
         return output;
     }
