@@ -147,9 +147,20 @@ public sealed class EmulatedBoard : IDisposable
     public Task WaitForExitAsync(CancellationToken cancellationToken) =>
         Task.WhenAny(_processes.Select(process => process.WaitForExitAsync(cancellationToken)));
 
-    private void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e) => Dispose();
+    /// <summary>True once Ctrl+C or process exit stopped the board (rather than the firmware or the emulator itself).</summary>
+    public bool Interrupted { get; private set; }
 
-    private void OnProcessExit(object? sender, EventArgs e) => Dispose();
+    private void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e)
+    {
+        Interrupted = true;
+        Dispose();
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e)
+    {
+        Interrupted = true;
+        Dispose();
+    }
 
     public void Dispose()
     {

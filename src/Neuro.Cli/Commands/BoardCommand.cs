@@ -81,7 +81,9 @@ public static class BoardCommand
                 await context.Output.WriteLineAsync($"serial {running.SerialPath}").ConfigureAwait(false);
                 await context.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 await running.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
+                // Ctrl+C stops the board at once; the cancellation the CLI raises for it arrives just after.
+                if (running.Interrupted)
+                    await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
                 throw new NeuroException($"board {board.Name} stopped on its own");
             }
             finally
