@@ -20,6 +20,7 @@ public sealed class EmulatedBoard : IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
 
     private readonly List<Process> _processes = [];
+    private readonly Dictionary<int, System.Text.StringBuilder> _errors = [];
     private readonly string _serialPath;
     private bool _disposed;
 
@@ -51,8 +52,10 @@ public sealed class EmulatedBoard : IDisposable
             throw new NeuroException($"board {board.Name} has no emulator: it only builds here");
         if (!File.Exists(firmware))
             throw new NeuroException($"firmware {firmware} does not exist");
-        if (File.Exists(serialPath) || Directory.Exists(serialPath) || new FileInfo(serialPath).LinkTarget is not null)
-            File.Delete(serialPath);
+        if (new FileInfo(serialPath).LinkTarget is not null)
+            File.Delete(serialPath); // a link left by a board that was killed; never a file of the user's
+        else if (File.Exists(serialPath) || Directory.Exists(serialPath))
+            throw new NeuroException($"serial path {serialPath} exists and is not a symlink; choose another --serial path");
         var running = new EmulatedBoard(board, serialPath);
         try
         {
@@ -108,8 +111,11 @@ public sealed class EmulatedBoard : IDisposable
         }
     }
 
-    private static string ErrorText(Process process) =>
-        process.StartInfo.RedirectStandardError ? process.StandardError.ReadToEnd().Trim() : "";
+    private string ErrorText(Process process)
+    {
+        lock (_errors)
+            return _errors.TryGetValue(process.Id, out var text) ? text.ToString().Trim() : "";
+    }
 
     private Process Start(string fileName, IReadOnlyList<string> arguments, bool redirectOutput)
     {
@@ -133,6 +139,19 @@ public sealed class EmulatedBoard : IDisposable
             throw new NeuroException($"cannot run {fileName}: {error.Message} (is it installed and on PATH?)");
         }
         _processes.Add(process);
+        // Drained continuously so a chatty emulator never blocks on a full pipe; the tail explains a failed start.
+        var errors = new System.Text.StringBuilder();
+        lock (_errors)
+            _errors[process.Id] = errors;
+        process.ErrorDataReceived += (_, line) =>
+        {
+            lock (_errors)
+            {
+                if (line.Data is { } text && errors.Length < 4096)
+                    errors.AppendLine(text);
+            }
+        };
+        process.BeginErrorReadLine();
         return process;
     }
 

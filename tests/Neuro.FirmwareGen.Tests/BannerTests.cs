@@ -68,6 +68,22 @@ public partial class BannerTests
         Assert.False(File.Exists(serial));
     }
 
+    [Fact]
+    public async Task A_serial_path_that_is_a_real_file_is_refused_and_left_alone()
+    {
+        using var firmware = new Firmware();
+        string notes = Path.Combine(firmware.Root, "notes.txt");
+        File.WriteAllText(notes, "mine");
+        string elf = Path.Combine(firmware.Root, "firmware.elf");
+        File.WriteAllText(elf, "");
+
+        var error = await Assert.ThrowsAsync<Neuro.Core.Errors.NeuroException>(
+            () => EmulatedBoard.StartAsync(BoardCatalog.Load("mps2-an500"), elf, notes, CancellationToken.None));
+
+        Assert.Contains("not a symlink", error.Message);
+        Assert.Equal("mine", File.ReadAllText(notes));
+    }
+
     [GeneratedRegex(@"^neuro-firmware (?<version>\S+) board=(?<board>\S+) program=(?<hash>[0-9a-f]{64}) name=\S* arena=(?<needed>\d+)/(?<reserved>\d+) source=baked status=ok cycles=\S+$")]
     private static partial Regex Banner();
 }
