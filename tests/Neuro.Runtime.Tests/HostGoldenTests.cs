@@ -9,15 +9,29 @@ public sealed class HostGoldenTests
 {
     private const int SamplesPerProgram = 4;
 
-    public static TheoryData<ulong> Seeds => [.. Enumerable.Range(0, 60).Select(seed => (ulong)seed)];
+    /// <summary>60 programs; every third also through the build that runs on transposed weight copies.</summary>
+    public static TheoryData<ulong, bool> Seeds
+    {
+        get
+        {
+            var data = new TheoryData<ulong, bool>();
+            for (ulong seed = 0; seed < 60; seed++)
+            {
+                data.Add(seed, false);
+                if (seed % 3 == 0)
+                    data.Add(seed, true);
+            }
+            return data;
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void Generated_programs_give_the_reference_buffers_counters_and_logits(ulong seed)
+    public void Generated_programs_give_the_reference_buffers_counters_and_logits(ulong seed, bool transposedWeights)
     {
         var verified = ProgramVerifier.Verify(RandomProgramGenerator.Generate(seed));
         var samples = Enumerable.Range(0, SamplesPerProgram).Select(i => RandomProgramGenerator.Sample(verified.Program, seed * 31 + (ulong)i)).ToArray();
-        var report = RunHost(SpikeProgramFile.ToBytes(verified.Program), samples.SelectMany(s => s).ToArray(), trace: true);
+        var report = RunHost(SpikeProgramFile.ToBytes(verified.Program), samples.SelectMany(s => s).ToArray(), trace: true, transposedWeights);
 
         Assert.Equal("ok", report.LoadStatus);
         Assert.Equal(SamplesPerProgram, report.Samples.Count);
@@ -43,7 +57,7 @@ public sealed class HostGoldenTests
         Assert.ThrowsAny<Neuro.Core.Errors.NeuroException>(() => new ReferenceInterpreter(verified).Run(sample));
     }
 
-    public static RuntimeReport RunHost(byte[] program, byte[] samples, bool trace)
+    public static RuntimeReport RunHost(byte[] program, byte[] samples, bool trace, bool transposedWeights = false)
     {
         string directory = Toolchain.NewTemporaryDirectory();
         try
@@ -51,7 +65,7 @@ public sealed class HostGoldenTests
             File.WriteAllBytes(Path.Combine(directory, "program.nsp"), program);
             File.WriteAllBytes(Path.Combine(directory, "samples.bin"), samples);
             string[] arguments = trace ? ["program.nsp", "samples.bin", "--trace"] : ["program.nsp", "samples.bin"];
-            var result = Toolchain.Run(Toolchain.HostDriverPath, arguments, directory, TimeSpan.FromSeconds(30));
+            var result = Toolchain.Run(Toolchain.HostDriverPath(transposedWeights), arguments, directory, TimeSpan.FromSeconds(30));
             Assert.True(result.ExitCode is 0 or 2, $"nsp_host failed ({result.ExitCode}): {result.Error}");
             return RuntimeReport.Parse(result.Output);
         }

@@ -14,12 +14,16 @@ public sealed class InstructionCountTests(ITestOutputHelper output)
 {
     private const int InstructionsPerTick = 40;
 
-    [Fact]
-    public void Synaptic_ops_of_a_sparse_conv_and_linear_program_are_timed_in_instructions()
+    /// <summary>Ceilings a little above the measured 7.1 and 3.0 (docs/runtime.md), so a slower hot loop fails here.</summary>
+    [Theory]
+    [InlineData(false, 8.0)]
+    [InlineData(true, 3.5)]
+    public void Synaptic_ops_of_a_sparse_conv_and_linear_program_are_timed_in_instructions(bool transposedWeights, double atMost)
     {
         var verified = SparseConvLinearProgram();
         var sample = RandomProgramGenerator.Sample(verified.Program, 11);
-        var (exit, report) = QemuGoldenTests.RunOnMps2(SpikeProgramFile.ToBytes(verified.Program), sample, trace: false);
+        var (exit, report) = QemuGoldenTests.RunOnMps2(SpikeProgramFile.ToBytes(verified.Program), sample, trace: false, transposedWeights);
+        output.WriteLine($"NSP_TRANSPOSED_WEIGHTS={(transposedWeights ? 1 : 0)}");
         Assert.Equal(0, exit);
         var result = Assert.Single(report.Samples);
         RuntimeReport.AssertMatchesReference(verified, sample, result, "instruction-count program");
@@ -29,20 +33,21 @@ public sealed class InstructionCountTests(ITestOutputHelper output)
         {
             long opTicks = result.Counters[op].Sum(step => step[7]);
             long opUpdates = result.Counters[op].Sum(step => step[2]);
+            long opEvents = result.Counters[op].Sum(step => step[0]);
             allTicks += opTicks;
             if (verified.Program.Ops[op] is Conv2dOp { Dense: false } or LinearOp)
             {
                 synapticTicks += opTicks;
                 updates += opUpdates;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{verified.Program.Ops[op].Name}: {opUpdates} synaptic updates, {opTicks * InstructionsPerTick} instructions, {(double)opTicks * InstructionsPerTick / Math.Max(1, opUpdates):F2} per update"));
+                    $"{verified.Program.Ops[op].Name}: {opEvents} events, {opUpdates} synaptic updates, {opTicks * InstructionsPerTick} instructions, {(double)opTicks * InstructionsPerTick / Math.Max(1, opUpdates):F2} per update"));
             }
         }
         double perEvent = (double)synapticTicks * InstructionsPerTick / updates;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"instructions per synaptic event (conv + linear): {perEvent:F2} over {updates} events; whole sample {allTicks * InstructionsPerTick} instructions"));
         Assert.True(updates > 10_000, $"the program should be dominated by synaptic work, has {updates} updates");
-        Assert.InRange(perEvent, 0.5, 50);
+        Assert.InRange(perEvent, 0.5, atMost);
     }
 
     /// <summary>Binary 2×16×16 input, ~35% active: conv 2→16, conv 16→32, pool, tokens, linear 32→64→64, readout.</summary>

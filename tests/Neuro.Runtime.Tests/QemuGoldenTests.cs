@@ -10,16 +10,17 @@ namespace Neuro.Runtime.Tests;
 /// </summary>
 public sealed class QemuGoldenTests
 {
-    public static TheoryData<ulong> Seeds => [100, 101, 102, 103, 104, 105];
+    /// <summary>Three programs on the build that runs weights from the program bytes, three on transposed copies.</summary>
+    public static TheoryData<ulong, bool> Seeds => new() { { 100, false }, { 101, false }, { 102, false }, { 103, true }, { 104, true }, { 105, true } };
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void The_cortex_m4_build_gives_the_reference_buffers_counters_and_logits(ulong seed)
+    public void The_cortex_m4_build_gives_the_reference_buffers_counters_and_logits(ulong seed, bool transposedWeights)
     {
         var verified = ProgramVerifier.Verify(RandomProgramGenerator.Generate(seed));
         var samples = Enumerable.Range(0, 2).Select(i => RandomProgramGenerator.Sample(verified.Program, seed + (ulong)i * 977)).ToArray();
 
-        var (exit, report) = RunOnMps2(SpikeProgramFile.ToBytes(verified.Program), samples.SelectMany(s => s).ToArray(), trace: true);
+        var (exit, report) = RunOnMps2(SpikeProgramFile.ToBytes(verified.Program), samples.SelectMany(s => s).ToArray(), trace: true, transposedWeights);
 
         Assert.Equal(0, exit);
         Assert.Equal("ok", report.LoadStatus);
@@ -45,9 +46,9 @@ public sealed class QemuGoldenTests
     }
 
     /// <summary>Boots the test firmware on program and samples; returns QEMU's exit code (the firmware's) and the parsed report.</summary>
-    public static (int Exit, RuntimeReport Report) RunOnMps2(byte[] program, byte[] samples, bool trace)
+    public static (int Exit, RuntimeReport Report) RunOnMps2(byte[] program, byte[] samples, bool trace, bool transposedWeights = false)
     {
-        string elf = Toolchain.Mps2FirmwarePath;
+        string elf = Toolchain.Mps2FirmwarePath(transposedWeights);
         string directory = Toolchain.NewTemporaryDirectory();
         try
         {

@@ -46,6 +46,16 @@ extern "C" {
 #define NSP_MAX_CLASSES 32
 #endif
 
+/*
+ * Build option: 1 makes nsp_begin copy every Conv2d and Linear weight tensor into the arena with the output
+ * channel fastest, and runs those ops with output channels contiguous, so each spike adds one contiguous
+ * weight row to contiguous accumulators (LDM / SXTAB / STM on cores with the DSP extension). Costs RAM: the
+ * weights' bytes, plus one conv output held channel-last. 0 runs straight from the program bytes (flash).
+ */
+#ifndef NSP_TRANSPOSED_WEIGHTS
+#define NSP_TRANSPOSED_WEIGHTS 0
+#endif
+
 typedef enum {
     NSP_OK = 0,
     NSP_ERR_MAGIC,         /* not an .nsp file */
@@ -112,7 +122,9 @@ typedef struct {
     uint8_t hash[32];      /* SHA-256 of the body, as in the header */
     char name[NSP_MAX_NAME];
     uint16_t input_buffer; /* the buffer each step's frame is copied into */
-    uint32_t scratch_offset; /* arena bytes from here to arena_bytes: the executor's event lists */
+    uint32_t scratch_offset; /* arena bytes from here: the executor's event list */
+    uint32_t channel_last_offset; /* NSP_TRANSPOSED_WEIGHTS: a conv output held [H*W, O] */
+    uint32_t weight_offset[NSP_MAX_OPS]; /* NSP_TRANSPOSED_WEIGHTS: each Conv2d/Linear's weights, output channel fastest */
 } nsp_program;
 
 /* Per op, counted over one sample (see docs/spike-program.md section 5). */

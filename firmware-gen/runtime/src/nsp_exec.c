@@ -21,12 +21,24 @@ static int32_t *ints(const nsp_session *s, int32_t buffer) { return (int32_t *)(
 
 static uint8_t *bytes_of(const nsp_session *s, int32_t buffer) { return s->arena + s->program->buffers[buffer].offset; }
 
+/* Sets each accumulator to its channel's bias (or 0), decoding each bias value once: the unaligned
+   little-endian read costs several instructions, the copies one load and one store. */
 static void fill_bias(int32_t *acc, const nsp_tensor *bias, uint32_t outer, uint32_t inner, int along_last_axis)
 {
     uint32_t a, b;
-    for (a = 0; a < outer; a++) {
+    if (along_last_axis) {
         for (b = 0; b < inner; b++)
-            acc[a * inner + b] = bias == NULL ? 0 : nsp_read_i32(bias->data + 4u * (along_last_axis ? b : a));
+            acc[b] = bias == NULL ? 0 : nsp_read_i32(bias->data + 4u * b);
+        for (a = 1; a < outer; a++) {
+            for (b = 0; b < inner; b++)
+                acc[a * inner + b] = acc[b];
+        }
+        return;
+    }
+    for (a = 0; a < outer; a++) {
+        const int32_t value = bias == NULL ? 0 : nsp_read_i32(bias->data + 4u * a);
+        for (b = 0; b < inner; b++)
+            acc[a * inner + b] = value;
     }
 }
 
@@ -38,6 +50,7 @@ static const nsp_tensor *bias_of(const nsp_program *p, const nsp_op *op)
 /* In-bounds rows (or columns) a 3x3 window centred on position i of a length-n axis covers. */
 static uint32_t taps_along(int32_t i, int32_t n) { return 1u + (i > 0) + (i < n - 1); }
 
+#if !NSP_TRANSPOSED_WEIGHTS
 static void conv2d(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
 {
     const nsp_program *p = s->program;
@@ -172,6 +185,197 @@ static void linear(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
         k->synaptic_ops += input_sum * outputs;
     }
 }
+
+#endif
+
+#if NSP_TRANSPOSED_WEIGHTS
+/* Inlined into each op so the registers the accumulation loop claims are saved once per op, not once per row. */
+#if defined(__GNUC__)
+#define NSP_ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define NSP_ALWAYS_INLINE inline
+#endif
+
+/* acc[i] += w[i] for i < count: one spike's contiguous weight row into contiguous accumulators. */
+static NSP_ALWAYS_INLINE void add_row(int32_t *acc, const int8_t *w, uint32_t count)
+{
+    uint32_t i;
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__) && defined(__OPTIMIZE__)
+    /* Eight accumulators per iteration: LDM, one LDRD of eight weights, eight SXTAB (sign-extend a byte and
+       add), STM, loop: 13 instructions per 8 synaptic updates. Rows are word-aligned (nsp_transposed_stride). */
+    uint32_t blocks = count / 8u;
+    if (blocks != 0) {
+        uint32_t w0, w1;
+        __asm__ volatile(
+            "1:\n\t"
+            "ldm %[acc], {r4, r5, r6, r7, r8, r9, r10, r11}\n\t"
+            "ldrd %[w0], %[w1], [%[w]], #8\n\t"
+            "sxtab r4, r4, %[w0]\n\t"
+            "sxtab r5, r5, %[w0], ror #8\n\t"
+            "sxtab r6, r6, %[w0], ror #16\n\t"
+            "sxtab r7, r7, %[w0], ror #24\n\t"
+            "sxtab r8, r8, %[w1]\n\t"
+            "sxtab r9, r9, %[w1], ror #8\n\t"
+            "sxtab r10, r10, %[w1], ror #16\n\t"
+            "sxtab r11, r11, %[w1], ror #24\n\t"
+            "stmia %[acc]!, {r4, r5, r6, r7, r8, r9, r10, r11}\n\t"
+            "subs %[blocks], %[blocks], #1\n\t"
+            "bne 1b"
+            : [acc] "+r"(acc), [w] "+r"(w), [blocks] "+r"(blocks), [w0] "=&r"(w0), [w1] "=&r"(w1)
+            :
+            : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "cc", "memory");
+        count %= 8u;
+    }
+#endif
+    for (i = 0; i < count; i++)
+        acc[i] += w[i];
+}
+
+static void add_row_scaled(int32_t *acc, const int8_t *w, uint32_t count, int32_t value)
+{
+    uint32_t i;
+    for (i = 0; i < count; i++)
+        acc[i] += w[i] * value;
+}
+
+static NSP_ALWAYS_INLINE void add_weight_row(int32_t *acc, const int8_t *w, uint32_t count, int32_t value)
+{
+    if (value == 1)
+        add_row(acc, w, count);
+    else
+        add_row_scaled(acc, w, count, value);
+}
+
+/* Conv2d with output channels fastest: accumulate [H*W, O] channel-last, then store [O, H, W]. */
+static void conv2d_transposed(nsp_session *s, const nsp_op *op, uint32_t index, nsp_op_counters *k)
+{
+    const nsp_program *p = s->program;
+    const nsp_buffer *in_buffer = &p->buffers[op->inputs[0]];
+    const uint8_t *in = bytes_of(s, op->inputs[0]);
+    int32_t *acc = ints(s, op->outputs[0]);
+    int32_t *last = (int32_t *)(void *)(s->arena + p->channel_last_offset);
+    const int8_t *weights = (const int8_t *)(s->arena + p->weight_offset[index]);
+    const nsp_tensor *bias = bias_of(p, op);
+    const int32_t channels = in_buffer->shape[0], height = in_buffer->shape[1], width = in_buffer->shape[2];
+    const uint32_t out_channels = (uint32_t)p->buffers[op->outputs[0]].shape[0];
+    const uint32_t plane = (uint32_t)height * (uint32_t)width, stride = nsp_transposed_stride((int32_t)out_channels);
+    uint64_t events = 0, input_sum = 0, updates = 0, weighted = 0;
+    int32_t c, y, x;
+    uint32_t pixel, o;
+
+    fill_bias(last, bias, plane, out_channels, 1);
+    for (c = 0; c < channels; c++) {
+        for (y = 0; y < height; y++) {
+            const int32_t ky_first = y < height - 1 ? 0 : 1, ky_last = y > 0 ? 2 : 1;
+            for (x = 0; x < width; x++) {
+                const int32_t value = in[((uint32_t)c * (uint32_t)height + (uint32_t)y) * (uint32_t)width + (uint32_t)x];
+                const int32_t kx_first = x < width - 1 ? 0 : 1, kx_last = x > 0 ? 2 : 1;
+                const uint64_t taps = (uint64_t)taps_along(y, height) * taps_along(x, width);
+                int32_t ky, kx;
+                if (value == 0)
+                    continue;
+                events++;
+                input_sum += (uint32_t)value;
+                updates += taps;
+                weighted += taps * (uint32_t)value;
+                for (ky = ky_first; ky <= ky_last; ky++) {
+                    /* Taps kx_last..kx_first meet output pixels x-kx_last+1..x-kx_first+1: adjacent pixels, so with
+                       channel-last accumulators and kx-reversed weight rows one row of the kernel is one contiguous run. */
+                    const uint32_t target = (uint32_t)(y - ky + 1) * (uint32_t)width + (uint32_t)(x - kx_last + 1);
+                    const uint32_t first_row = (uint32_t)c * 9u + (uint32_t)(ky * 3 + 2 - kx_last);
+                    if (stride == out_channels) {
+                        add_weight_row(last + target * out_channels, weights + first_row * stride,
+                                       (uint32_t)(kx_last - kx_first + 1) * out_channels, value);
+                    } else {
+                        for (kx = kx_last; kx >= kx_first; kx--)
+                            add_weight_row(last + (target + (uint32_t)(kx_last - kx)) * out_channels,
+                                           weights + (first_row + (uint32_t)(kx_last - kx)) * stride, out_channels, value);
+                    }
+                }
+            }
+        }
+    }
+    for (o = 0; o < out_channels; o++)
+        for (pixel = 0; pixel < plane; pixel++)
+            acc[o * plane + pixel] = last[pixel * out_channels + o];
+    if (k != NULL) {
+        k->events += events;
+        k->input_sum += input_sum;
+        if (op->attributes[0] != 0) {
+            uint64_t rows = 0, columns = 0;
+            for (y = 0; y < height; y++)
+                rows += taps_along(y, height);
+            for (x = 0; x < width; x++)
+                columns += taps_along(x, width);
+            k->macs += (uint64_t)channels * rows * columns * out_channels;
+        } else {
+            k->updates += updates * out_channels;
+            k->synaptic_ops += weighted * out_channels;
+        }
+    }
+}
+
+/* Linear, input-stationary: each event adds its weight row W^T[i, :] to the token's contiguous outputs. */
+static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, nsp_op_counters *k)
+{
+    const nsp_program *p = s->program;
+    const nsp_buffer *in_buffer = &p->buffers[op->inputs[0]];
+    const uint8_t *in = bytes_of(s, op->inputs[0]);
+    int32_t *acc = ints(s, op->outputs[0]);
+    const int8_t *weights = (const int8_t *)(s->arena + p->weight_offset[index]);
+    const nsp_tensor *bias = bias_of(p, op);
+    const uint32_t tokens = (uint32_t)in_buffer->shape[0], features = (uint32_t)in_buffer->shape[1];
+    const uint32_t outputs = (uint32_t)p->buffers[op->outputs[0]].shape[1], stride = nsp_transposed_stride((int32_t)outputs);
+    uint64_t event_total = 0, input_sum = 0;
+    uint32_t n, i;
+
+    fill_bias(acc, bias, tokens, outputs, 1);
+    for (n = 0; n < tokens; n++) {
+        const uint8_t *row = in + n * features;
+        for (i = 0; i < features; i++) {
+            if (row[i] == 0)
+                continue;
+            event_total++;
+            input_sum += row[i];
+            add_weight_row(acc + n * outputs, weights + i * stride, outputs, row[i]);
+        }
+    }
+    if (k != NULL) {
+        k->events += event_total;
+        k->input_sum += input_sum;
+        k->updates += event_total * outputs;
+        k->synaptic_ops += input_sum * outputs;
+    }
+}
+
+/*
+ * Copies Conv2d and Linear weights [O, fan-in] to the arena as [fan-in, O] (rows padded to whole words); a
+ * conv's taps are stored [C, 3, 3 reversed along kx, O] so a kernel row meets adjacent output pixels in order.
+ */
+static void transpose_weights(const nsp_program *p, uint8_t *arena)
+{
+    uint16_t i;
+    for (i = 0; i < p->op_count; i++) {
+        const nsp_op *op = &p->ops[i];
+        const nsp_tensor *w;
+        uint32_t outputs, fan_in, stride, o, f;
+        if (op->kind != NSP_OP_CONV2D && op->kind != NSP_OP_LINEAR)
+            continue;
+        w = &p->tensors[op->tensors[0]];
+        outputs = (uint32_t)w->shape[0];
+        fan_in = w->length / outputs;
+        stride = nsp_transposed_stride(w->shape[0]);
+        for (f = 0; f < fan_in; f++) {
+            const uint32_t to = op->kind == NSP_OP_CONV2D ? f - f % 3u + 2u - f % 3u : f;
+            uint8_t *row = arena + p->weight_offset[i] + to * stride;
+            for (o = 0; o < outputs; o++)
+                row[o] = w->data[o * fan_in + f];
+            for (; o < stride; o++)
+                row[o] = 0;
+        }
+    }
+}
+#endif
 
 static void lif(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
 {
@@ -396,6 +600,9 @@ nsp_status nsp_begin(nsp_session *session, const nsp_program *program, uint8_t *
                 arena[buffer->offset + i] = 0;
         }
     }
+#if NSP_TRANSPOSED_WEIGHTS
+    transpose_weights(program, arena);
+#endif
     if (counters != NULL) {
         static const nsp_op_counters zero = {0, 0, 0, 0, 0, 0, 0, 0};
         for (i = 0; i < program->op_count; i++)
@@ -435,8 +642,13 @@ nsp_status nsp_step(nsp_session *session, const uint8_t *frame)
         nsp_op_counters *k = session->counters == NULL ? NULL : &session->counters[o];
         const uint32_t started = session->clock == NULL ? 0u : session->clock();
         switch (op->kind) {
+#if NSP_TRANSPOSED_WEIGHTS
+        case NSP_OP_CONV2D: conv2d_transposed(session, op, o, k); break;
+        case NSP_OP_LINEAR: linear_transposed(session, op, o, k); break;
+#else
         case NSP_OP_CONV2D: conv2d(session, op, k); break;
         case NSP_OP_LINEAR: linear(session, op, k); break;
+#endif
         case NSP_OP_LIF: lif(session, op, k); break;
         case NSP_OP_MAXPOOL: max_pool(session, op, k); break;
         case NSP_OP_TOTOKENS: to_tokens(session, op, k); break;

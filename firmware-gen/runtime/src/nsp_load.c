@@ -821,6 +821,30 @@ static nsp_status lay_out_arena(nsp_program *p, nsp_error *error)
     }
     p->scratch_offset = (uint32_t)offset;
     offset += scratch_entries * 4u;
+#if NSP_TRANSPOSED_WEIGHTS
+    {
+        uint64_t channel_last = 0;
+        for (i = 0; i < p->op_count; i++) {
+            const nsp_op *op = &p->ops[i];
+            if (op->kind == NSP_OP_CONV2D) {
+                const nsp_buffer *out = &p->buffers[op->outputs[0]];
+                uint64_t bytes = (uint64_t)out->length * 4u;
+                if (bytes > channel_last)
+                    channel_last = bytes;
+            }
+        }
+        p->channel_last_offset = (uint32_t)offset;
+        offset += channel_last;
+        for (i = 0; i < p->op_count && offset <= 0xFFFFFFFFull; i++) {
+            const nsp_op *op = &p->ops[i];
+            if (op->kind == NSP_OP_CONV2D || op->kind == NSP_OP_LINEAR) {
+                const nsp_tensor *w = &p->tensors[op->tensors[0]];
+                p->weight_offset[i] = (uint32_t)offset;
+                offset += (uint64_t)(w->length / (uint32_t)w->shape[0]) * nsp_transposed_stride(w->shape[0]);
+            }
+        }
+    }
+#endif
     if (offset > 0xFFFFFFFFull)
         return fail(error, NSP_ERR_CAPACITY, -1, "buffers need more than 4 GiB of arena");
     p->arena_bytes = (uint32_t)offset;

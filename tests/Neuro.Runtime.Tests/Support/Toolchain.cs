@@ -17,8 +17,8 @@ public static class Toolchain
     /// <summary>The warning policy every runtime source must pass (DESIGN.md: warning-free C99).</summary>
     public static readonly string[] StrictFlags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
 
-    private static readonly Lazy<string> HostDriver = new(BuildHostDriver);
-    private static readonly Lazy<string> Mps2Firmware = new(BuildMps2Firmware);
+    private static readonly Lazy<string>[] HostDrivers = [new(() => BuildHostDriver(false)), new(() => BuildHostDriver(true))];
+    private static readonly Lazy<string>[] Mps2Firmwares = [new(() => BuildMps2Firmware(false)), new(() => BuildMps2Firmware(true))];
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -27,11 +27,13 @@ public static class Toolchain
     /// <summary>The runtime's own sources (no port, host or firmware code).</summary>
     public static IEnumerable<string> RuntimeSources => Directory.GetFiles(Path.Combine(RuntimeDirectory, "src"), "*.c").Order();
 
-    /// <summary>nsp_host built with gcc -O2 under the strict flags, once per test run.</summary>
-    public static string HostDriverPath => HostDriver.Value;
+    /// <summary>nsp_host built with gcc -O2 under the strict flags, once per test run and NSP_TRANSPOSED_WEIGHTS setting.</summary>
+    public static string HostDriverPath(bool transposedWeights) => HostDrivers[transposedWeights ? 1 : 0].Value;
 
-    /// <summary>The semihosting test firmware for mps2-an386 (Cortex-M4), once per test run.</summary>
-    public static string Mps2FirmwarePath => Mps2Firmware.Value;
+    /// <summary>The semihosting test firmware for mps2-an386 (Cortex-M4), once per test run and NSP_TRANSPOSED_WEIGHTS setting.</summary>
+    public static string Mps2FirmwarePath(bool transposedWeights) => Mps2Firmwares[transposedWeights ? 1 : 0].Value;
+
+    private static string Transposed(bool transposedWeights) => $"-DNSP_TRANSPOSED_WEIGHTS={(transposedWeights ? 1 : 0)}";
 
     /// <summary>The full path of a tool, or a failure naming the package that provides it.</summary>
     public static string Require(string tool, string package)
@@ -99,11 +101,11 @@ public static class Toolchain
              "-icount", "shift=0", "-kernel", elf],
             workingDirectory, timeout);
 
-    private static string BuildHostDriver()
+    private static string BuildHostDriver(bool transposedWeights)
     {
         string directory = NewTemporaryDirectory();
         string output = Path.Combine(directory, "nsp_host");
-        Compile("gcc", "gcc", [.. StrictFlags, "-O2", .. Includes(), .. RuntimeSources, Port("nsp_report.c"),
+        Compile("gcc", "gcc", [.. StrictFlags, "-O2", Transposed(transposedWeights), .. Includes(), .. RuntimeSources, Port("nsp_report.c"),
             Path.Combine(RuntimeDirectory, "host", "nsp_host.c"), "-o", output], directory);
         return output;
     }
@@ -111,13 +113,13 @@ public static class Toolchain
     /// <summary>The mps2-an386 compiler flags of boards/mps2-an386/board.json plus the strict warning policy.</summary>
     public static string[] CortexM4Flags => [.. StrictFlags, "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"];
 
-    private static string BuildMps2Firmware()
+    private static string BuildMps2Firmware(bool transposedWeights)
     {
         string directory = NewTemporaryDirectory();
         string output = Path.Combine(directory, "nsp_test_mps2.elf");
         string board = Path.Combine(RepositoryRoot, "boards", "mps2-an386");
         Compile("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi",
-            [.. CortexM4Flags, "-O2", "-ffunction-sections", "-fdata-sections", "-fno-tree-loop-distribute-patterns",
+            [.. CortexM4Flags, "-O2", Transposed(transposedWeights), "-ffunction-sections", "-fdata-sections", "-fno-tree-loop-distribute-patterns",
              .. Includes(), .. RuntimeSources, Port("nsp_report.c"), Port("nsp_semihost.c"), Port("nsp_cycles.c"),
              Path.Combine(RuntimeDirectory, "qemu", "nsp_test_firmware.c"), Path.Combine(board, "startup.c"),
              "-nostartfiles", "-nostdlib", "-T", Path.Combine(board, "link.ld"), "-Wl,--gc-sections", "-lc", "-lgcc", "-o", output],
