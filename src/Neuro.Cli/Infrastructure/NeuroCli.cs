@@ -17,6 +17,8 @@ public static class NeuroCli
         root.Subcommands.Add(SupernetCommand.Create(context));
         root.Subcommands.Add(CompileCommand.Create(context));
         root.Subcommands.Add(ProgramCommand.Create(context));
+        root.Subcommands.Add(FirmwareCommand.Create(context));
+        root.Subcommands.Add(BoardCommand.Create(context));
         return root;
     }
 

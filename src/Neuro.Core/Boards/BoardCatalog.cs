@@ -136,7 +136,32 @@ public static class BoardCatalog
             errors.Add(new ValidationError("emulator.kind", "must be qemu or host"));
         if (board.Emulator is { Kind: "qemu", Machine: null })
             errors.Add(new ValidationError("emulator.machine", "QEMU needs a machine name"));
+        if (board.Slots is { } slots)
+            CheckSlots(errors, board, slots);
         return errors;
+    }
+
+    private static void CheckSlots(List<ValidationError> errors, BoardDescriptor board, ProgramSlots slots)
+    {
+        if (slots.Count <= 0 || slots.Bytes <= 0)
+            errors.Add(new ValidationError("slots", "count and bytes must be positive"));
+        if (slots.Storage == "sram")
+        {
+            if (slots.Origin is not null)
+                errors.Add(new ValidationError("slots.origin", "SRAM slots are placed by the linker: origin must be null"));
+            if (slots.SramBytes >= board.ProgramSramBytes)
+                errors.Add(new ValidationError("slots.bytes", $"{slots.Count} SRAM slots of {slots.Bytes} bytes leave no arena in {board.ProgramSramBytes} program SRAM bytes"));
+        }
+        else if (slots.Storage == "flash")
+        {
+            long end = (slots.Origin ?? -1) + slots.Count * slots.Bytes;
+            if (slots.Origin is not { } origin || origin < board.Flash.Origin || end > board.Flash.Origin + board.Flash.Bytes)
+                errors.Add(new ValidationError("slots.origin", $"flash slots must lie inside flash 0x{board.Flash.Origin:X8}+{board.Flash.Bytes}"));
+        }
+        else
+        {
+            errors.Add(new ValidationError("slots.storage", "must be flash or sram"));
+        }
     }
 
     private static void CheckRegion(List<ValidationError> errors, string field, MemoryRegion region, long reserved)

@@ -50,6 +50,9 @@ public sealed record BoardDescriptor
     /// <summary>Optional reset/boot pins driven through System.Device.Gpio.</summary>
     public GpioControl? Gpio { get; init; }
 
+    /// <summary>Where a loader firmware keeps uploaded programs; null when the board has no loader.</summary>
+    public ProgramSlots? Slots { get; init; }
+
     /// <summary>Bytes of flash a program's constant data may occupy.</summary>
     public long ProgramFlashBytes => Flash.Bytes - Reserve.FlashBytes;
 
@@ -65,7 +68,7 @@ public sealed record MemoryRegion(
 public sealed record RuntimeReserve(long FlashBytes, long SramBytes, string Basis);
 
 /// <summary>
-/// <paramref name="Kind"/> is <c>cmsdk</c>, <c>stm32-usart</c>, <c>nrf-uarte</c>, <c>rp2040-pl011</c> or
+/// <paramref name="Kind"/> is <c>cmsdk</c>, <c>stm32f4-usart</c>, <c>stm32f7-usart</c>, <c>nrf-uart</c> or
 /// <c>pty</c>; <paramref name="RxIrq"/> is the NVIC line of the receive interrupt (null on the host).
 /// </summary>
 public sealed record UartDescriptor(
@@ -94,7 +97,40 @@ public sealed record ToolchainDescriptor(string Compiler, IReadOnlyList<string> 
 /// </summary>
 public sealed record EmulatorDescriptor(string Kind, string? Machine, int? InstructionsPerTick);
 
+/// <summary>
+/// Program slots of a loader firmware: <paramref name="Count"/> slots of <paramref name="Bytes"/> each, in
+/// <paramref name="Storage"/> <c>flash</c> (erased and programmed by the HAL, kept across resets, starting at
+/// <paramref name="Origin"/>) or <c>sram</c> (static arrays; they take SRAM from a loader's arena).
+/// </summary>
+public sealed record ProgramSlots(
+    string Storage,
+    int Count,
+    long Bytes,
+    [property: JsonConverter(typeof(NullableHexAddressConverter))] long? Origin)
+{
+    /// <summary>SRAM the slots take from a loader firmware (0 for flash slots).</summary>
+    [JsonIgnore]
+    public long SramBytes => Storage == "sram" ? Count * Bytes : 0;
+}
+
 public sealed record GpioControl(string Chip, int ResetPin, bool ResetActiveLow, int? BootPin);
+
+/// <summary><see cref="HexAddressConverter"/> for an address that may be null.</summary>
+public sealed class NullableHexAddressConverter : JsonConverter<long?>
+{
+    public override bool HandleNull => true;
+
+    public override long? Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        reader.TokenType == System.Text.Json.JsonTokenType.Null ? null : new HexAddressConverter().Read(ref reader, typeof(long), options);
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, long? value, System.Text.Json.JsonSerializerOptions options)
+    {
+        if (value is { } address)
+            new HexAddressConverter().Write(writer, address, options);
+        else
+            writer.WriteNullValue();
+    }
+}
 
 /// <summary>Reads <c>"0x…"</c> or a plain number; writes hex, so board files stay readable.</summary>
 public sealed class HexAddressConverter : JsonConverter<long>

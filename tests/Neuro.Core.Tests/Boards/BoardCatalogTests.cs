@@ -36,7 +36,7 @@ public class BoardCatalogTests
     public void Reserve_larger_than_the_memory_is_refused_naming_the_field()
     {
         string json = File.ReadAllText(Path.Combine(BoardCatalog.DirectoryOf("netduinoplus2"), BoardCatalog.FileName))
-            .Replace("\"sramBytes\": 16384", "\"sramBytes\": 200000");
+            .Replace("\"sramBytes\": 24576", "\"sramBytes\": 200000");
         var error = Assert.Throws<ConfigValidationException>(() => BoardCatalog.Parse(json, "test.json"));
         Assert.Contains(error.Errors, e => e.Field == "reserve.sramBytes");
     }

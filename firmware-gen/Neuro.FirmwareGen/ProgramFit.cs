@@ -1,0 +1,96 @@
+using System.Globalization;
+using Neuro.Core.Boards;
+using Neuro.Core.Errors;
+using Neuro.Program;
+
+namespace Neuro.FirmwareGen;
+
+/// <summary>Baked: the program is compiled into flash. Loader: programs arrive at run time into slots.</summary>
+public enum FirmwareShape
+{
+    Baked,
+    Loader,
+}
+
+/// <summary>One buffer or tensor named in a fit report.</summary>
+public sealed record NamedSize(string Name, long Bytes);
+
+/// <summary>
+/// What a program asks of a board: its .nsp file (flash, or a slot) and its arena, laid out as the C
+/// runtime's <c>nsp_load</c> does: every buffer rounded up to 4 bytes, back to back, then the executor's
+/// event list (one i32 per input column of the widest Linear).
+/// </summary>
+public sealed record ProgramNeeds(
+    string Name, string Hash, long FileBytes, long ArenaBytes,
+    IReadOnlyList<NamedSize> LargestBuffers, IReadOnlyList<NamedSize> LargestTensors)
+{
+    public const int Listed = 3;
+
+    /// <summary>Reads and verifies an .nsp file.</summary>
+    public static ProgramNeeds Of(byte[] file, string source)
+    {
+        var program = ProgramVerifier.Verify(SpikeProgramFile.Read(file, source)).Program;
+        return new ProgramNeeds(
+            program.Name,
+            SpikeProgramFile.HashOf(file),
+            file.LongLength,
+            ArenaOf(program),
+            [.. program.Buffers.OrderByDescending(b => b.ByteLength).Take(Listed).Select(b => new NamedSize(b.Name, b.ByteLength))],
+            [.. program.Tensors.OrderByDescending(t => t.Data.Length).Take(Listed).Select(t => new NamedSize(t.Name, t.Data.Length))]);
+    }
+
+    public static long AlignedBytes(long bytes) => (bytes + 3) / 4 * 4;
+
+    public static long ArenaOf(SpikeProgram program)
+    {
+        long buffers = program.Buffers.Sum(buffer => AlignedBytes(buffer.ByteLength));
+        long eventList = program.Ops.OfType<LinearOp>().Select(op => (long)program.Buffers[op.Inputs[0]].Shape[1]).DefaultIfEmpty(0).Max();
+        return buffers + eventList * 4;
+    }
+}
+
+/// <summary>The memory a firmware shape gives programs on a board.</summary>
+public sealed record ProgramCapacity(FirmwareShape Shape, long ProgramBytes, string ProgramBytesBasis, long ArenaBytes, string ArenaBasis)
+{
+    public static ProgramCapacity Of(BoardDescriptor board, FirmwareShape shape)
+    {
+        string flash = $"{N(board.Flash.Bytes)} flash − {N(board.Reserve.FlashBytes)} reserve";
+        string sram = $"{N(board.Sram.Bytes)} SRAM − {N(board.Reserve.SramBytes)} reserve";
+        if (shape == FirmwareShape.Baked)
+            return new ProgramCapacity(shape, board.ProgramFlashBytes, flash, board.ProgramSramBytes, sram);
+        if (board.Slots is not { } slots)
+            throw new NeuroException($"board {board.Name} declares no program slots, so it has no loader firmware (use --baked)");
+        string slotSram = slots.SramBytes > 0 ? $" − {slots.Count} SRAM slots × {N(slots.Bytes)}" : "";
+        return new ProgramCapacity(shape, slots.Bytes, $"one {slots.Storage} slot",
+            board.ProgramSramBytes - slots.SramBytes, sram + slotSram);
+    }
+
+    internal static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}
+
+/// <summary>A program is larger than what the board leaves it; the message has every number.</summary>
+public sealed class ProgramDoesNotFitException(string message) : NeuroException(message);
+
+public static class ProgramFit
+{
+    /// <summary>Refuses, before anything is built, a program whose file or arena exceeds the board's capacity.</summary>
+    /// <exception cref="ProgramDoesNotFitException">With the needed and available bytes and the largest buffers and tensors.</exception>
+    public static void Check(BoardDescriptor board, ProgramCapacity capacity, ProgramNeeds needs)
+    {
+        var problems = new List<string>();
+        string where = capacity.Shape == FirmwareShape.Baked ? "flash" : "program slot";
+        if (needs.FileBytes > capacity.ProgramBytes)
+            problems.Add($"{where}: program {ProgramCapacity.N(needs.FileBytes)} B > {ProgramCapacity.N(capacity.ProgramBytes)} B available ({capacity.ProgramBytesBasis})");
+        if (needs.ArenaBytes > capacity.ArenaBytes)
+            problems.Add($"SRAM: arena {ProgramCapacity.N(needs.ArenaBytes)} B > {ProgramCapacity.N(capacity.ArenaBytes)} B available ({capacity.ArenaBasis})");
+        if (problems.Count == 0)
+            return;
+        throw new ProgramDoesNotFitException(
+            $"program '{needs.Name}' does not fit board {board.Name} ({capacity.Shape.ToString().ToLowerInvariant()} firmware): "
+            + string.Join("; ", problems)
+            + $". Largest buffers: {List(needs.LargestBuffers)}. Largest tensors: {List(needs.LargestTensors)}");
+    }
+
+    private static string List(IReadOnlyList<NamedSize> items) =>
+        items.Count == 0 ? "none" : string.Join(", ", items.Select(item => $"{item.Name} {ProgramCapacity.N(item.Bytes)} B"));
+}

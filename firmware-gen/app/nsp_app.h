@@ -1,0 +1,55 @@
+/*
+ * nsp_app.h - the firmware application: boots the board, loads the program (baked into flash, or the
+ * first valid program slot of a loader firmware), reports a banner over the UART, then hands every
+ * received byte to one protocol. The serial-link protocol plugs in as an nsp_app_protocol; until it
+ * does, the console protocol answers "info" with the banner.
+ *
+ * nsp_build.h is written by the generator: NSP_BOARD_NAME, NSP_FIRMWARE_VERSION, NSP_APP_BAKED,
+ * NSP_APP_ARENA_BYTES and NSP_APP_PROTOCOL (the nsp_app_protocol object main runs).
+ */
+#ifndef NSP_APP_H
+#define NSP_APP_H
+
+#include <stdint.h>
+
+#include "nsp.h"
+#include "nsp_build.h"
+
+typedef struct {
+    nsp_program program;
+    nsp_error error;
+    nsp_status status;        /* NSP_OK once a program is loaded and its arena fits */
+    int loaded;               /* 0: no program (empty loader, or loading failed) */
+    int32_t slot;             /* slot the program came from; -1 for a baked program */
+    uint8_t *arena;
+    uint32_t arena_length;
+} nsp_app;
+
+typedef struct {
+    void (*start)(nsp_app *app);
+    /* Called from the main loop (never from an interrupt) for every received byte, in order. */
+    void (*receive)(nsp_app *app, uint8_t byte);
+} nsp_app_protocol;
+
+/* Loads and verifies a program for this app; on failure the previous program stays unloaded. */
+nsp_status nsp_app_load(nsp_app *app, const uint8_t *bytes, uint32_t length, int32_t slot);
+
+/* Loads the baked program, or in a loader firmware the first slot holding a valid program. */
+void nsp_app_boot(nsp_app *app, uint8_t *arena, uint32_t arena_length);
+
+/* One line: firmware, board, program hash and name, arena needed/available, load status. */
+void nsp_app_banner(const nsp_app *app);
+
+/* Text output helpers for protocols (no printf: it would triple the flash footprint). */
+void nsp_app_write_text(const char *text);
+void nsp_app_write_u32(uint32_t value);
+void nsp_app_write_hex(const uint8_t *bytes, uint32_t length);
+
+extern const nsp_app_protocol nsp_app_console;
+
+#if defined(NSP_APP_BAKED) && NSP_APP_BAKED
+extern const uint8_t nsp_app_baked_program[];
+extern const uint32_t nsp_app_baked_program_length;
+#endif
+
+#endif

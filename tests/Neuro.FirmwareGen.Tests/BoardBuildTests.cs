@@ -1,0 +1,70 @@
+using Xunit.Abstractions;
+using Neuro.Core.Boards;
+using Neuro.FirmwareGen.Tests.Support;
+
+namespace Neuro.FirmwareGen.Tests;
+
+public class BoardBuildTests(ITestOutputHelper log)
+{
+    public static TheoryData<string> Microcontrollers() => new(BoardCatalog.List().Where(board => board.Core != "host").Select(board => board.Name));
+
+    [Fact]
+    public async Task The_host_board_builds_a_loader_that_fits_its_declared_memories()
+    {
+        using var firmware = new Firmware();
+        var board = BoardCatalog.Load("host");
+
+        var report = await firmware.BuildAsync("host", FirmwareShape.Loader, program: null);
+
+        Assert.True(File.Exists(report.Firmware));
+        Assert.True(report.FlashLeft >= 0 && report.SramLeft >= 0);
+        Assert.True(report.Footprint.FlashBytes <= board.Reserve.FlashBytes);
+    }
+
+    [Theory]
+    [MemberData(nameof(Microcontrollers))]
+    public async Task Every_microcontroller_links_a_loader_within_its_reserve_and_a_baked_program_with_its_exact_arena(string name)
+    {
+        using var firmware = new Firmware();
+        var board = BoardCatalog.Load(name);
+        byte[] program = Firmware.RandomProgram(11);
+        var needs = ProgramNeeds.Of(program, "seed 11");
+
+        var loader = await firmware.BuildAsync(name, FirmwareShape.Loader, program: null);
+        var baked = await firmware.BuildAsync(name, FirmwareShape.Baked, program);
+        log.WriteLine($"{name}: loader text {loader.Footprint.Text} data {loader.Footprint.Data} bss {loader.Footprint.Bss} (arena {loader.ArenaBytes}); "
+            + $"baked {program.Length}-byte program: text {baked.Footprint.Text} data {baked.Footprint.Data} bss {baked.Footprint.Bss} (arena {baked.ArenaBytes})");
+
+        // The linker already refused anything past the real memory sizes; the report must agree.
+        Assert.True(loader.FlashLeft >= 0 && loader.SramLeft >= 0, $"{name}: loader does not fit");
+        Assert.True(baked.FlashLeft >= 0 && baked.SramLeft >= 0, $"{name}: baked firmware does not fit");
+        // Everything a loader holds in SRAM apart from the program's arena and RAM slots is the runtime's
+        // own (tables, receive ring, vector table, stack): board.json's reserve must cover it.
+        long runtimeSram = loader.Footprint.SramBytes - loader.ArenaBytes - (board.Slots?.SramBytes ?? 0);
+        Assert.True(loader.Footprint.FlashBytes <= board.Reserve.FlashBytes, $"{name}: code {loader.Footprint.FlashBytes} B > reserve {board.Reserve.FlashBytes} B");
+        Assert.True(runtimeSram <= board.Reserve.SramBytes, $"{name}: runtime SRAM {runtimeSram} B > reserve {board.Reserve.SramBytes} B");
+        // A baked firmware reserves exactly the program's arena and carries the program in flash instead of slots.
+        Assert.Equal(needs.ArenaBytes, baked.ArenaBytes);
+        // (up to one 512-byte alignment gap of the RAM vector table apart)
+        Assert.InRange(baked.Footprint.SramBytes - needs.ArenaBytes - runtimeSram, -512, 512);
+        Assert.True(baked.Footprint.Text - loader.Footprint.Text >= program.Length - 512,
+            $"{name}: baked text {baked.Footprint.Text} does not hold the {program.Length}-byte program");
+    }
+
+    [Fact]
+    public async Task Rebuilding_into_the_same_folder_replaces_it_and_a_foreign_folder_is_refused()
+    {
+        using var firmware = new Firmware();
+        string output = Path.Combine(firmware.Root, "out");
+        await firmware.BuildAsync("host", FirmwareShape.Loader, null, output);
+        await firmware.BuildAsync("host", FirmwareShape.Loader, null, output);
+        Assert.True(File.Exists(Path.Combine(output, FirmwareGenerator.ManifestFile)));
+
+        string foreign = Path.Combine(firmware.Root, "foreign");
+        Directory.CreateDirectory(foreign);
+        File.WriteAllText(Path.Combine(foreign, "notes.txt"), "mine");
+        var error = await Assert.ThrowsAsync<Neuro.Core.Errors.NeuroException>(() => firmware.BuildAsync("host", FirmwareShape.Loader, null, foreign));
+        Assert.Contains("not a firmware folder", error.Message);
+        Assert.True(File.Exists(Path.Combine(foreign, "notes.txt")));
+    }
+}

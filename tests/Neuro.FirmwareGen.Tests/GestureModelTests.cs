@@ -1,0 +1,40 @@
+using Neuro.Core.Boards;
+using Neuro.FirmwareGen.Tests.Support;
+using Neuro.Program;
+using Xunit.Abstractions;
+
+namespace Neuro.FirmwareGen.Tests;
+
+public class GestureModelTests(ITestOutputHelper log)
+{
+    [Fact]
+    public async Task A_gesture_sized_model_at_16x16_bakes_into_the_netduino_and_loads_under_qemu()
+    {
+        using var firmware = new Firmware();
+        byte[] program = SpikeProgramFile.ToBytes(ProgramVerifier.Verify(GestureSizedProgram.Build(side: 16)).Program);
+        var needs = ProgramNeeds.Of(program, "gesture-16");
+
+        var report = await firmware.BuildAsync("netduinoplus2", FirmwareShape.Baked, program);
+        log.WriteLine($"gesture-16: file {needs.FileBytes} B, arena {needs.ArenaBytes} B; netduinoplus2 baked text {report.Footprint.Text} data {report.Footprint.Data} bss {report.Footprint.Bss}, flash left {report.FlashLeft}, SRAM left {report.SramLeft}");
+
+        using var board = await EmulatedBoard.StartAsync(BoardCatalog.Load("netduinoplus2"), report.Firmware, Path.Combine(firmware.Root, "nd2.pty"), CancellationToken.None);
+        using var port = new SerialPort(board.SerialPath);
+        string banner = port.ReadLine(TimeSpan.FromSeconds(15));
+        Assert.Contains($"program={needs.Hash} name=gesture-16 arena={needs.ArenaBytes}/{needs.ArenaBytes} source=baked status=ok", banner);
+    }
+
+    [Fact]
+    public async Task The_same_model_at_32x32_is_refused_by_the_netduino_naming_its_largest_buffers()
+    {
+        using var firmware = new Firmware();
+        byte[] program = SpikeProgramFile.ToBytes(ProgramVerifier.Verify(GestureSizedProgram.Build(side: 32)).Program);
+        var needs = ProgramNeeds.Of(program, "gesture-32");
+
+        var error = await Assert.ThrowsAsync<ProgramDoesNotFitException>(() => firmware.BuildAsync("netduinoplus2", FirmwareShape.Baked, program));
+        log.WriteLine(error.Message);
+
+        var board = BoardCatalog.Load("netduinoplus2");
+        Assert.Contains($"SRAM: arena {needs.ArenaBytes:N0} B > {board.ProgramSramBytes:N0} B available", error.Message);
+        Assert.Contains("sps.0.conv", error.Message);
+    }
+}
