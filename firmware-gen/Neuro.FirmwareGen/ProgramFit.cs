@@ -16,9 +16,8 @@ public enum FirmwareShape
 public sealed record NamedSize(string Name, long Bytes);
 
 /// <summary>
-/// What a program asks of a board: its .nsp file (flash, or a slot) and its arena, laid out as the C
-/// runtime's <c>nsp_load</c> does: every buffer rounded up to 4 bytes, back to back, then the executor's
-/// event list (one i32 per input column of the widest Linear).
+/// What a program asks of a board: its .nsp file (flash, or a slot) and its arena (<see cref="MemoryPlan"/>, laid out as
+/// the C runtime's <c>nsp_load</c> does).
 /// </summary>
 public sealed record ProgramNeeds(
     string Name, string Hash, long FileBytes, long ArenaBytes,
@@ -29,24 +28,17 @@ public sealed record ProgramNeeds(
     /// <summary>Reads and verifies an .nsp file.</summary>
     public static ProgramNeeds Of(byte[] file, string source)
     {
-        var program = ProgramVerifier.Verify(SpikeProgramFile.Read(file, source)).Program;
+        var verified = ProgramVerifier.Verify(SpikeProgramFile.Read(file, source));
+        var program = verified.Program;
         return new ProgramNeeds(
             program.Name,
             SpikeProgramFile.HashOf(file),
             file.LongLength,
-            ArenaOf(program),
+            MemoryPlan.Of(verified, file.LongLength).ArenaBytes,
             [.. program.Buffers.OrderByDescending(b => b.ByteLength).Take(Listed).Select(b => new NamedSize(b.Name, b.ByteLength))],
             [.. program.Tensors.OrderByDescending(t => t.Data.Length).Take(Listed).Select(t => new NamedSize(t.Name, t.Data.Length))]);
     }
 
-    public static long AlignedBytes(long bytes) => (bytes + 3) / 4 * 4;
-
-    public static long ArenaOf(SpikeProgram program)
-    {
-        long buffers = program.Buffers.Sum(buffer => AlignedBytes(buffer.ByteLength));
-        long eventList = program.Ops.OfType<LinearOp>().Select(op => (long)program.Buffers[op.Inputs[0]].Shape[1]).DefaultIfEmpty(0).Max();
-        return buffers + eventList * 4;
-    }
 }
 
 /// <summary>The memory a firmware shape gives programs on a board.</summary>
@@ -67,9 +59,6 @@ public sealed record ProgramCapacity(FirmwareShape Shape, long ProgramBytes, str
 
     internal static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }
-
-/// <summary>A program is larger than what the board leaves it; the message has every number.</summary>
-public sealed class ProgramDoesNotFitException(string message) : NeuroException(message);
 
 public static class ProgramFit
 {

@@ -17,10 +17,11 @@ public sealed record MemoryLine(string Op, long FlashBytes, long StepSramBytes, 
 /// <summary>
 /// Where a program's bytes live on a board, computed from its real tensors and buffers (docs/spike-program.md
 /// §6.1): flash holds the <c>.nsp</c> file as it is (the runtime reads tensors in place, never copies them), SRAM
-/// holds the arena of every buffer laid out in table order at 4-byte alignment. There is no separate event queue:
-/// event-driven ops scan their input buffer for nonzero elements, so the buffers are the whole data footprint.
+/// holds the arena: every buffer in table order at 4-byte alignment, then the executor's event list. There is no
+/// event queue: event-driven ops scan their input buffer for nonzero elements, and a Linear gathers one token's
+/// events into the event list (4 bytes per input column of the widest Linear) before adding weight rows.
 /// </summary>
-public sealed record MemoryPlan(string Program, long FlashBytes, long TensorBytes, long ArenaBytes, IReadOnlyList<MemoryLine> Lines)
+public sealed record MemoryPlan(string Program, long FlashBytes, long TensorBytes, long ArenaBytes, long EventListBytes, IReadOnlyList<MemoryLine> Lines)
 {
     /// <summary>Bytes of the file that are not tensor data: header, names, shapes, op records.</summary>
     public long TableBytes => FlashBytes - TensorBytes;
@@ -48,20 +49,30 @@ public sealed record MemoryPlan(string Program, long FlashBytes, long TensorByte
             lines.Add(new MemoryLine(op.Name, flash, step, persistent));
         }
         long tensors = p.Tensors.Sum(tensor => (long)tensor.Data.Length);
-        return new MemoryPlan(p.Name, fileBytes, tensors, ArenaLayout(p), lines);
+        long eventList = EventListLayout(p);
+        if (eventList > 0)
+            lines.Add(new MemoryLine("event list", 0, eventList, 0));
+        return new MemoryPlan(p.Name, fileBytes, tensors, ArenaLayout(p), eventList, lines);
     }
 
     /// <summary>The plan of a program as <see cref="SpikeProgramFile"/> would store it.</summary>
     public static MemoryPlan Of(VerifiedProgram program) => Of(program, SpikeProgramFile.ToBytes(program.Program).Length);
 
-    /// <summary>Arena size: buffers in table order, each starting at the next multiple of <see cref="Alignment"/>.</summary>
+    /// <summary>
+    /// Arena size as the C runtime's <c>nsp_load</c> lays it out: buffers in table order, each starting at the next
+    /// multiple of <see cref="Alignment"/>, then the event list.
+    /// </summary>
     public static long ArenaLayout(SpikeProgram program)
     {
         long end = 0;
         foreach (var buffer in program.Buffers)
             end = Align(end) + buffer.ByteLength;
-        return Align(end);
+        return Align(end) + EventListLayout(program);
     }
+
+    /// <summary>One i32 per input column of the widest Linear: where the executor gathers a token's events.</summary>
+    public static long EventListLayout(SpikeProgram program) =>
+        4L * program.Ops.OfType<LinearOp>().Select(op => program.Buffers[op.Input].Shape[1]).DefaultIfEmpty(0).Max();
 
     /// <summary>How the plan compares with what <paramref name="board"/> leaves to programs.</summary>
     public BoardFit Against(BoardDescriptor board) => new(board.Name, FlashBytes, board.ProgramFlashBytes, ArenaBytes, board.ProgramSramBytes);
@@ -88,7 +99,7 @@ public sealed record MemoryPlan(string Program, long FlashBytes, long TensorByte
             reasons.Add($"SRAM: buffers need {Bytes(ArenaBytes)}, board '{board.Name}' leaves {Bytes(board.ProgramSramBytes)} "
                 + $"({Bytes(board.Sram.Bytes)} minus {Bytes(board.Reserve.SramBytes)} for the runtime), over by {Bytes(ArenaBytes - board.ProgramSramBytes)}; largest: {string.Join(", ", largest)}");
         }
-        throw new ProgramDoesNotFitException(Program, board.Name, fit, $"program '{Program}' does not fit board '{board.Name}': {string.Join("; ", reasons)}");
+        throw new ProgramDoesNotFitException($"program '{Program}' does not fit board '{board.Name}': {string.Join("; ", reasons)}", fit);
     }
 
     private static long Align(long offset) => (offset + Alignment - 1) / Alignment * Alignment;
@@ -106,12 +117,11 @@ public sealed record BoardFit(string Board, long FlashBytes, long FlashAvailable
     public bool Fits => FlashFits && SramFits;
 }
 
-/// <summary>A program exceeds a board's flash or SRAM; the message has the numbers and the largest consumers.</summary>
-public sealed class ProgramDoesNotFitException(string program, string board, BoardFit fit, string message) : NeuroException(message)
+/// <summary>
+/// A program exceeds what a board (or a firmware shape on it) leaves programs; the message has the numbers and the
+/// largest consumers. <see cref="Fit"/> is set when the check was against the board's whole program memory.
+/// </summary>
+public sealed class ProgramDoesNotFitException(string message, BoardFit? fit = null) : NeuroException(message)
 {
-    public string ProgramName { get; } = program;
-
-    public string Board { get; } = board;
-
-    public BoardFit Fit { get; } = fit;
+    public BoardFit? Fit { get; } = fit;
 }

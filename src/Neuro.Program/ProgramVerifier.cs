@@ -77,6 +77,9 @@ public static class ProgramVerifier
 
         private ImmutableArray<Tensor> Tensors => program.Tensors;
 
+        /// <summary>Longest program name: the C runtime keeps it in a fixed 48-byte field with a terminating zero.</summary>
+        private const int MaxNameBytes = 47;
+
         public void Run()
         {
             if (program.Input is null || program.Tensors.IsDefault || program.Buffers.IsDefault || program.Ops.IsDefault)
@@ -84,6 +87,9 @@ public static class ProgramVerifier
                 Errors.Add("input, tensors, buffers and ops must all be present");
                 return;
             }
+            _where = "program";
+            Require(program.Name is not null && System.Text.Encoding.UTF8.GetByteCount(program.Name) <= MaxNameBytes,
+                $"name must be at most {MaxNameBytes} UTF-8 bytes (the C runtime's table holds that many)");
             CheckInput(program.Input);
             CheckTensors();
             CheckBuffers();
@@ -332,7 +338,8 @@ public static class ProgramVerifier
 
         private void CheckQK(MatMulQKOp op)
         {
-            if (!Tokens(op.Query, "query", out int n, out int c) || !ExpectShape(op.Key, "key", [n, c]) || !Heads(op.Heads, c, out int d)
+            if (!Tokens(op.Query, "query", out int n, out int c) || !Tokens(op.Key, "key", out _, out _) || !ExpectShape(op.Key, "key", [n, c])
+                || !Heads(op.Heads, c, out int d)
                 || !Expect(op.Output, "output", BufferType.Int32, 3) || !ExpectShape(op.Output, "output", [op.Heads, n, n]))
                 return;
             SetAccumulatorBound(op.Output, d * Bounds[op.Query] * Bounds[op.Key]);
@@ -349,7 +356,8 @@ public static class ProgramVerifier
 
         private void CheckKV(MatMulKVOp op)
         {
-            if (!Tokens(op.Key, "key", out int n, out int c) || !ExpectShape(op.Value, "value", [n, c]) || !Heads(op.Heads, c, out int d)
+            if (!Tokens(op.Key, "key", out int n, out int c) || !Tokens(op.Value, "value", out _, out _) || !ExpectShape(op.Value, "value", [n, c])
+                || !Heads(op.Heads, c, out int d)
                 || !Expect(op.Output, "output", BufferType.Int32, 3) || !ExpectShape(op.Output, "output", [op.Heads, d, d]))
                 return;
             SetAccumulatorBound(op.Output, n * Bounds[op.Key] * Bounds[op.Value]);

@@ -1,5 +1,6 @@
 using Neuro.Core.Boards;
 using Neuro.FirmwareGen.Tests.Support;
+using Neuro.Program;
 
 namespace Neuro.FirmwareGen.Tests;
 

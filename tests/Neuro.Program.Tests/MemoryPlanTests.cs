@@ -36,6 +36,24 @@ public class MemoryPlanTests
     }
 
     [Fact]
+    public void The_event_list_holds_one_int32_per_input_column_of_the_widest_linear()
+    {
+        var b = new ProgramBuilder("linears", new InputSpec(1, 4, 6, 1, FrameEncoding.Binary, SplitMode.Number, 1, 6, 4));
+        int tokens = b.ToTokens("t", b.Input);
+        b.Linear("narrow", tokens, 3, new sbyte[3]);
+        int wide = b.Lif("lif", b.Linear("wide", b.ToTokens("t2", b.Input), 5, new sbyte[5]), [1], IntegerMath.MaxLeak);
+        b.Linear("widest", wide, 2, new sbyte[10]);
+        var plan = MemoryPlan.Of(b.BuildVerified());
+        // Inputs have 1, 1 and 5 columns.
+        Assert.Equal(20, plan.EventListBytes);
+        Assert.Equal(new MemoryLine("event list", 0, 20, 0), plan.Lines[^1]);
+        Assert.Equal(plan.Lines.Sum(line => MemoryPlanAligned(line)), plan.ArenaBytes);
+    }
+
+    /// <summary>Every buffer of these programs is written by one op, so lines add up to the arena once aligned.</summary>
+    private static long MemoryPlanAligned(MemoryLine line) => (line.StepSramBytes + 3) / 4 * 4 + (line.PersistentSramBytes + 3) / 4 * 4;
+
+    [Fact]
     public void A_program_that_fits_reports_what_is_left()
     {
         var board = BoardCatalog.Load("netduinoplus2");
@@ -57,7 +75,7 @@ public class MemoryPlanTests
         var error = Assert.Throws<ProgramDoesNotFitException>(() => plan.EnsureFits(board));
         // conv0 writes 32·64·64 i32 = 524,288 B; the LIF 131,072 B of spikes and 524,288 B of membranes.
         Assert.Equal(8_192 + 524_288 + 131_072 + 524_288, plan.ArenaBytes);
-        Assert.True(error.Fit.FlashFits);
+        Assert.True(error.Fit!.FlashFits);
         Assert.False(error.Fit.SramFits);
         Assert.Contains("1,187,840 B", error.Message);
         Assert.Contains($"{board.ProgramSramBytes:N0} B", error.Message);

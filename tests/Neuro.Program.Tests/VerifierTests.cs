@@ -40,6 +40,13 @@ public sealed class VerifierTests
     public void Generated_programs_verify(ulong seed) => ProgramVerifier.Verify(RandomProgramGenerator.Generate(seed));
 
     [Fact]
+    public void A_name_longer_than_the_runtimes_field_is_refused()
+    {
+        Assert.Contains("name must be at most 47 UTF-8 bytes", Refusal(Small() with { Name = new string('n', 48) }));
+        ProgramVerifier.Verify(Small() with { Name = new string('n', 47) });
+    }
+
+    [Fact]
     public void Zero_time_steps_are_refused() =>
         Assert.Contains("time steps T must be ≥ 1, got 0", Refusal(Small() with { Input = Small().Input with { TimeSteps = 0 } }));
 
@@ -140,6 +147,24 @@ public sealed class VerifierTests
         int x = b.ToTokens("x", b.Input);
         b.AddOp(new MatMulQKOp("qk", x, x, b.AddBuffer("qk", BufferType.Int32, [2, 2, 2], BufferKind.Step), 2));
         Assert.Contains("heads 2 must be ≥ 1 and divide the 3 channels", Refusal(b.Build()));
+    }
+
+    [Fact]
+    public void An_accumulator_as_the_key_or_value_of_attention_is_refused()
+    {
+        // The C runtime's verifier refused this first: keys and values are spike tokens, never i32 sums.
+        var b = Builder(1, 1, 2);
+        int tokens = b.ToTokens("x", b.Input);
+        int sums = b.Linear("sums", tokens, 1, [1]);
+        b.AddOp(new MatMulQKOp("qk", tokens, sums, b.AddBuffer("qk", BufferType.Int32, [1, 2, 2], BufferKind.Step), 1));
+        Assert.Contains("key buffer", Refusal(b.Build()));
+        Assert.Contains("must be u8", Refusal(b.Build()));
+
+        var c = Builder(1, 1, 2);
+        int t = c.ToTokens("x", c.Input);
+        int v = c.Linear("sums", t, 1, [1]);
+        c.AddOp(new MatMulKVOp("kv", t, v, c.AddBuffer("kv", BufferType.Int32, [1, 1, 1], BufferKind.Step), 1));
+        Assert.Contains("value buffer", Refusal(c.Build()));
     }
 
     [Fact]
