@@ -36,7 +36,7 @@ public static class SearchCommand
         var boardOption = new Option<string>("--board") { Description = "Target board (boards/<name>): candidates must fit its program flash and SRAM", Required = true };
         var supernetOption = new Option<DirectoryInfo?>("--supernet") { Description = "Supernet checkpoint from 'neuro supernet train' (needed by --method supernet)" };
         var generations = new Option<int?>("--generations") { Description = "Generations (default 20)" };
-        var population = new Option<int?>("--population") { Description = "Candidates per generation (default 50)" };
+        var population = new Option<int?>("--population") { Description = "Candidates per generation (default 50; half mutations, half crossovers)" };
         var alpha = new Option<double?>("--alpha") { Description = "Fitness weight of accuracy against energy (default 0.5)" };
         var variant = new Option<string>("--variant") { Description = "paper (top 20, Pd 0.3, Pm 0.4) or code (top 10, s_prob 0.4, m_prob 0.2)", DefaultValueFactory = _ => "paper" };
         variant.AcceptOnlyFromAmong("paper", "code");
@@ -92,6 +92,8 @@ public static class SearchCommand
             var evaluator = new CachedEvaluator(inner);
 
             var options = parseResult.GetValue(variant) == "code" ? SearchOptions.PublicCode : new SearchOptions();
+            if (parseResult.GetValue(population) is int size)
+                options = options with { Mutations = size / 2, Crossovers = size - size / 2 };
             options = options with
             {
                 Generations = parseResult.GetValue(generations) ?? options.Generations,
@@ -163,7 +165,8 @@ public static class SearchCommand
             run == evolution ? Path.Combine(target, "evolution") : Path.Combine(target, "random"), union)).ToArray();
 
         var presetCandidate = Candidate.FromConfig(space.Template);
-        CandidateEvaluation? preset = presetCandidate.IsIn(space) && constraints.Check(presetCandidate.ToConfig(space)).Feasible
+        var presetFeasibility = presetCandidate.IsIn(space) ? constraints.Check(presetCandidate.ToConfig(space)) : null;
+        CandidateEvaluation? preset = presetFeasibility is { Feasible: true }
             ? evaluator.Evaluate(presetCandidate.ToConfig(space), cancellationToken)
             : null;
         string presetName = Neuro.Core.Architecture.Presets.Names.FirstOrDefault(name =>
@@ -185,7 +188,7 @@ public static class SearchCommand
             "fitness = α·minmax(score) + (1 − α)·(1 − minmax(energy)), min/max over the run's feasible evaluated candidates",
         };
         SearchOutputs.AtomicWrite(Path.Combine(target, "report.md"), SearchOutputs.Report($"Search report: {space.Name}", settings, summaries,
-            main.FrontRecords(), preset, presetName, "front.png"));
+            main.FrontRecords(), preset, presetName, presetFeasibility?.Violations, "front.png"));
         SearchOutputs.AtomicWrite(Path.Combine(target, "summary.json"), System.Text.Json.JsonSerializer.Serialize(summaries, JsonOutput.Options));
         foreach (var summary in summaries)
         {

@@ -8,7 +8,9 @@ namespace Neuro.Search.Constraints;
 /// <item>flash = 1 byte per weight (int8) + 4 bytes per output channel of every conv/linear (int32 bias or folded BN
 /// shift) + 4 bytes per LIF channel (threshold);</item>
 /// <item>peak SRAM = 2 bytes per LIF neuron (int16 membrane, kept across steps) + the largest (input + output) of any
-/// layer at 4 bytes per element (int32 accumulators; a layer's input and output are live together).</item>
+/// layer, since a layer's input and output are live together: 1 byte per element of spikes, pooled spikes, residual
+/// sums and event counts, 4 bytes per element of real values and of conv/linear/BN/attention/mean outputs (int32
+/// accumulators).</item>
 /// </list>
 /// No cycles: a latency budget needs the simulator's or a board's figures.
 /// </summary>
@@ -29,7 +31,9 @@ public sealed class AnalyticFootprintEstimator : IFootprintEstimator
                 flash += 4L * Channels(layer.OutputShape);
                 membranes += 2L * layer.Neurons;
             }
-            buffers = Math.Max(buffers, 4L * (Elements(layer.InputShape) + Elements(layer.OutputShape)));
+            long inputBytes = layer.InputKind == ValueKind.Real ? 4 : 1;
+            long outputBytes = layer.Kind is LayerKind.Lif or LayerKind.MaxPool or LayerKind.Add ? 1 : 4;
+            buffers = Math.Max(buffers, inputBytes * Elements(layer.InputShape) + outputBytes * Elements(layer.OutputShape));
         }
         return new Footprint(flash, membranes + buffers, null);
     }

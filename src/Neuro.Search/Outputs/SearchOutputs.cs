@@ -72,7 +72,8 @@ public static class SearchOutputs
 
     /// <summary>The Markdown report: settings, the comparison table, the front and the reference preset.</summary>
     public static string Report(string title, IReadOnlyList<string> settings, IReadOnlyList<RunSummary> runs,
-        IReadOnlyList<CandidateRecord> front, CandidateEvaluation? preset, string presetName, string? plotFile)
+        IReadOnlyList<CandidateRecord> front, CandidateEvaluation? preset, string presetName, IReadOnlyList<string>? presetViolations,
+        string? plotFile)
     {
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
@@ -95,9 +96,10 @@ public static class SearchOutputs
             text.AppendLine(c,
                 $"| `{record.Key}` | {e.Score:G4} | {e.EnergyPicojoules * 1e-6:0.000} | {e.Parameters} | {record.Footprint?.FlashBytes.ToString(c) ?? "–"} | {record.Footprint?.PeakSramBytes.ToString(c) ?? "–"} |");
         }
-        text.AppendLine().AppendLine(preset is null
-            ? $"Reference preset `{presetName}` is not a point of this space, so it is not marked."
-            : FormattableString.Invariant($"Reference preset `{presetName}`: score {preset.Score:G4}, energy {preset.EnergyPicojoules * 1e-6:0.000} µJ, {preset.Parameters} parameters."));
+        text.AppendLine().AppendLine(
+            preset is not null ? FormattableString.Invariant($"Reference preset `{presetName}`: score {preset.Score:G4}, energy {preset.EnergyPicojoules * 1e-6:0.000} µJ, {preset.Parameters} parameters.")
+            : presetViolations is null ? $"Reference preset `{presetName}` is not a point of this space, so it is not marked."
+            : $"Reference preset `{presetName}` does not fit the board ({string.Join("; ", presetViolations)}), so it is not marked.");
         if (plotFile is not null)
             text.AppendLine().AppendLine(c, $"![front]({plotFile})");
         return text.ToString();
