@@ -11,7 +11,7 @@ namespace Neuro.Search.Evaluation;
 /// AutoST's training-free evaluation. Score = FLOPs per sample of the candidate (the layer table's dense
 /// multiply-accumulates per sample, all layers, all steps): AutoST's proxy, independent of training dynamics.
 /// Energy = the seeds' formula with the firing rates of the randomly initialised network on a few real samples
-/// (AutoST's "activation patterns at initialisation"). Initialisation is seeded by (seed, candidate key), so the same
+/// (AutoST's "activation patterns at initialisation"), with BN normalising by batch statistics. Initialisation is seeded by (seed, candidate key), so the same
 /// candidate always gets the same energy.
 /// </summary>
 public sealed class TrainingFreeEvaluator : ICandidateEvaluator
@@ -48,7 +48,9 @@ public sealed class TrainingFreeEvaluator : ICandidateEvaluator
         {
             manual_seed(StableSeed(_seed, config.Name));
             using var model = SpikformerModel.Create(config);
-            model.eval();
+            // Batch statistics: at initialisation the running statistics are the identity (mean 0, variance 1), which
+            // leaves pre-activations far below threshold and silences the blocks, so V_th and τ would not matter.
+            model.train();
             rates = model.RecordFiringRates(() =>
             {
                 using var _ = no_grad();
