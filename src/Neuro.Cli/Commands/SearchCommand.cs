@@ -166,9 +166,8 @@ public static class SearchCommand
 
         var presetCandidate = Candidate.FromConfig(space.Template);
         var presetFeasibility = presetCandidate.IsIn(space) ? constraints.Check(presetCandidate.ToConfig(space)) : null;
-        CandidateEvaluation? preset = presetFeasibility is { Feasible: true }
-            ? evaluator.Evaluate(presetCandidate.ToConfig(space), cancellationToken)
-            : null;
+        // The preset is marked even when it does not fit the board: it is the reference point, not a search result.
+        CandidateEvaluation? preset = presetFeasibility is null ? null : evaluator.Evaluate(presetCandidate.ToConfig(space), cancellationToken);
         string presetName = Neuro.Core.Architecture.Presets.Names.FirstOrDefault(name =>
             Candidate.FromConfig(Neuro.Core.Architecture.Presets.Get(name)) == presetCandidate) ?? space.Template.Name;
         bool accuracy = union.Any(e => e.Accuracy is not null);
@@ -178,7 +177,8 @@ public static class SearchCommand
             $"{space.Name}: {evaluator.Method} on {board.Name}", accuracy ? "accuracy (validation)" : "FLOPs proxy (AutoST)",
             evolution?.Evaluated.Select(r => Point(r.Evaluation!)).ToArray() ?? [], evolution?.FrontRecords().Select(r => Point(r.Evaluation!)).ToArray() ?? [],
             random.Evaluated.Select(r => Point(r.Evaluation!)).ToArray(), random.FrontRecords().Select(r => Point(r.Evaluation!)).ToArray(),
-            preset is null ? null : Point(preset), $"preset {presetName}"));
+            preset is null ? null : Point(preset),
+            $"preset {presetName}" + (presetFeasibility is { Feasible: false } ? " (does not fit the board)" : "")));
 
         var c = CultureInfo.InvariantCulture;
         var settings = new List<string>

@@ -97,9 +97,9 @@ public static class SearchOutputs
                 $"| `{record.Key}` | {e.Score:G4} | {e.EnergyPicojoules * 1e-6:0.000} | {e.Parameters} | {record.Footprint?.FlashBytes.ToString(c) ?? "–"} | {record.Footprint?.PeakSramBytes.ToString(c) ?? "–"} |");
         }
         text.AppendLine().AppendLine(
-            preset is not null ? FormattableString.Invariant($"Reference preset `{presetName}`: score {preset.Score:G4}, energy {preset.EnergyPicojoules * 1e-6:0.000} µJ, {preset.Parameters} parameters.")
-            : presetViolations is null ? $"Reference preset `{presetName}` is not a point of this space, so it is not marked."
-            : $"Reference preset `{presetName}` does not fit the board ({string.Join("; ", presetViolations)}), so it is not marked.");
+            preset is null ? $"Reference preset `{presetName}` is not a point of this space, so it is not marked."
+            : FormattableString.Invariant($"Reference preset `{presetName}` (the diamond): score {preset.Score:G4}, energy {preset.EnergyPicojoules * 1e-6:0.000} µJ, {preset.Parameters} parameters")
+              + (presetViolations is { Count: > 0 } ? $"; it does not fit the board ({string.Join("; ", presetViolations)})." : "."));
         if (plotFile is not null)
             text.AppendLine().AppendLine(c, $"![front]({plotFile})");
         return text.ToString();
