@@ -1,3 +1,4 @@
+using Neuro.Core.SearchSpaces;
 using Neuro.Core.Architecture;
 using Neuro.Core.Errors;
 using Neuro.Models.Supernet;
@@ -62,7 +63,7 @@ public class SupernetTests
     [Fact]
     public void The_default_space_spans_the_microcontroller_choices()
     {
-        var space = SupernetSpace.MicrocontrollerDefault;
+        var space = SearchSpace.MicrocontrollerDefault;
         Assert.Equal(64, space.Largest.EmbedDim);
         Assert.Equal(32, space.Largest.Input.ModelHeight);
         var random = new Random(7);

@@ -1,3 +1,4 @@
+using Neuro.Core.SearchSpaces;
 using Neuro.Core.Architecture;
 using Neuro.Models.Supernet;
 
@@ -16,7 +17,7 @@ internal static class TinyConfigs
             Bias = new BiasPlacement(Qkv: false),
         };
 
-    public static SupernetSpace Space() => new(
+    public static SearchSpace Space() => new(
         Dvs() with { Name = "tiny-space" },
         EmbedDims: [16, 32],
         Depths: [1, 2],

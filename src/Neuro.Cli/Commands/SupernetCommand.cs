@@ -1,3 +1,4 @@
+using Neuro.Core.SearchSpaces;
 using System.CommandLine;
 using Neuro.Cli.Infrastructure;
 using Neuro.Core.Errors;
@@ -62,7 +63,7 @@ public static class SupernetCommand
                     BatchSize = parseResult.GetValue(batch) ?? options.BatchSize,
                 };
                 manual_seed(options.Seed);
-                supernet = SpikformerSupernet.Create(SupernetSpace.MicrocontrollerDefault);
+                supernet = SpikformerSupernet.Create(SearchSpace.MicrocontrollerDefault);
             }
             using var _ = supernet;
             if (torchDevice.type != DeviceType.CPU)

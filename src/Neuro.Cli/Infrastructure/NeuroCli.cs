@@ -19,6 +19,7 @@ public static class NeuroCli
         root.Subcommands.Add(ProgramCommand.Create(context));
         root.Subcommands.Add(FirmwareCommand.Create(context));
         root.Subcommands.Add(BoardCommand.Create(context));
+        root.Subcommands.Add(SearchCommand.Create(context));
         return root;
     }
 

@@ -1,3 +1,4 @@
+using Neuro.Core.SearchSpaces;
 using Neuro.Core.Architecture;
 using Neuro.Core.Errors;
 using Neuro.Models.Layers;
@@ -14,23 +15,23 @@ namespace Neuro.Models.Supernet;
 /// </summary>
 public sealed class SpikformerSupernet : IDisposable
 {
-    private SpikformerSupernet(SupernetSpace space, SpikformerModel model)
+    private SpikformerSupernet(SearchSpace space, SpikformerModel model)
     {
         Space = space;
         Model = model;
     }
 
     /// <summary>A freshly initialised supernet for <paramref name="space"/> on the CPU.</summary>
-    public static SpikformerSupernet Create(SupernetSpace space) => new(space, SpikformerModel.Create(space.Largest));
+    public static SpikformerSupernet Create(SearchSpace space) => new(space, SpikformerModel.Create(space.Largest));
 
     /// <summary>Wraps an existing model (e.g. loaded from a checkpoint) that was built at <paramref name="space"/>'s largest config.</summary>
     /// <exception cref="NeuroException">The model's config is not the space's largest.</exception>
-    public static SpikformerSupernet Wrap(SupernetSpace space, SpikformerModel model) =>
+    public static SpikformerSupernet Wrap(SearchSpace space, SpikformerModel model) =>
         model.Config == space.Largest
             ? new SpikformerSupernet(space, model)
             : throw new NeuroException($"model '{model.Config.Name}' is not the largest config of the search space");
 
-    public SupernetSpace Space { get; }
+    public SearchSpace Space { get; }
 
     /// <summary>The shared weights; its forward computes the subnet last passed to <see cref="Activate"/>.</summary>
     public SpikformerModel Model { get; }

@@ -1,3 +1,4 @@
+using Neuro.Core.SearchSpaces;
 using System.Text.Json;
 using Neuro.Core.Architecture;
 using Neuro.Core.Errors;
@@ -31,7 +32,7 @@ public sealed class Checkpoint
 
     private static readonly JsonSerializerOptions CompactJson = new(ArchitectureJson.Options) { WriteIndented = false };
 
-    private Checkpoint(string directory, ArchitectureConfig config, TrainingMetadata metadata, SupernetSpace? space)
+    private Checkpoint(string directory, ArchitectureConfig config, TrainingMetadata metadata, SearchSpace? space)
     {
         Directory = directory;
         Config = config;
@@ -49,14 +50,14 @@ public sealed class Checkpoint
     public TrainingMetadata Metadata { get; }
 
     /// <summary>The search space of a supernet checkpoint, else null.</summary>
-    public SupernetSpace? Space { get; }
+    public SearchSpace? Space { get; }
 
     /// <summary>Path of the optimizer state, or null when the checkpoint has none.</summary>
     public string? OptimizerStatePath => File.Exists(Path.Combine(Directory, OptimizerFile)) ? Path.Combine(Directory, OptimizerFile) : null;
 
     /// <summary>Writes a checkpoint of <paramref name="model"/> to <paramref name="directory"/>, replacing any previous one atomically.</summary>
     public static void Save(string directory, SpikformerModel model, TrainingMetadata metadata, OptimizerHelper? optimizer,
-        SupernetSpace? space = null)
+        SearchSpace? space = null)
     {
         string full = Path.GetFullPath(directory);
         string temporary = $"{full}.tmp-{Environment.ProcessId}";
@@ -92,7 +93,7 @@ public sealed class Checkpoint
         var config = ArchitectureJson.Load(Path.Combine(directory, ConfigFile));
         var metadata = ReadJson<TrainingMetadata>(Path.Combine(directory, MetadataFile));
         string spacePath = Path.Combine(directory, SpaceFile);
-        var space = File.Exists(spacePath) ? ReadJson<SupernetSpace>(spacePath) : null;
+        var space = File.Exists(spacePath) ? ReadJson<SearchSpace>(spacePath) : null;
         return new Checkpoint(directory, config, metadata, space);
     }
 

@@ -1,3 +1,4 @@
+using Neuro.Core.SearchSpaces;
 using System.Diagnostics;
 using Neuro.Core.Architecture;
 using Neuro.Models.Spikformer;
@@ -87,7 +88,7 @@ public static class Trainer
     private readonly record struct Position(int Epoch, int Batch);
 
     private static TrainingMetadata Loop(SpikformerModel model, TrainingMetadata state, int sampleCount, TrainingRun run,
-        CancellationToken cancellationToken, SupernetSpace? space,
+        CancellationToken cancellationToken, SearchSpace? space,
         Func<OptimizerHelper, int[], Position, (double Loss, double Correct)> step, Func<double?> testAccuracy)
     {
         var options = state.Options;
