@@ -57,7 +57,7 @@ public static class SearchCommand
             string chosen = parseResult.GetValue(method)!;
             var board = BoardCatalog.Load(parseResult.GetValue(boardOption)!);
             double? latencyMs = parseResult.GetValue(latency);
-            var constraints = new BoardConstraints(board, new AnalyticFootprintEstimator(), latencyMs / 1e3);
+            var constraints = new BoardConstraints(board, new CompiledFootprintEstimator(), latencyMs / 1e3);
             var frames = DvsGestureFrames.Open(parseResult.GetValue(data)!.FullName, cancellationToken: cancellationToken);
             var checkpointDirectory = parseResult.GetValue(supernetOption);
             if (chosen == "supernet" && checkpointDirectory is null)
