@@ -76,6 +76,7 @@ public static class DeployClient
         progress?.Report(size);
         LinkSession.Expect(await session.RequestAsync(MessageType.Commit, [], cancellationToken).ConfigureAwait(false),
             MessageType.Ack, "COMMIT");
+        session.ProgramCommitted(status.Slot, size, key is null ? info.Counter : counter, hash);
         return new DeployResult(false, status.Offset, size, status.Slot, counter, clock.Elapsed,
             session.Counters.BytesSent - wireAtStart);
     }

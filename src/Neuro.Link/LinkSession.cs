@@ -74,7 +74,11 @@ public sealed class LinkSession : IAsyncDisposable
         _timerLoop = Task.Run(TimerLoopAsync);
     }
 
+    /// <summary>The board's INFO from HELLO, kept current by this session's own deploys.</summary>
     public BoardInfo Info { get; private set; } = null!;
+
+    internal void ProgramCommitted(byte slot, uint size, uint counter, byte[] hash) =>
+        Info = Info with { ActiveSlot = slot, ProgramBytes = size, Counter = counter, ProgramHash = hash, PendingUploadBytes = 0 };
 
     public ILinkTransport Transport => _transport;
 
@@ -148,7 +152,10 @@ public sealed class LinkSession : IAsyncDisposable
                     {
                         throw new LinkException($"link to {_transport.Description} is down: {_failure.Message}", _failure);
                     }
-                    if (_inFlight.Count < _credits)
+                    // The window spans sequence numbers, not unanswered requests: a request whose reply was
+                    // lost holds the window open until the board's reply cache answers its retransmission.
+                    int span = _inFlight.Count == 0 ? 0 : (ushort)(_nextSequence - _inFlight[0].Sequence);
+                    if (span < _credits)
                     {
                         var frame = new Frame(type, _nextSequence++, 0, payload);
                         pending = new Pending(frame.Sequence, type, frame.Encode()) { SentAt = Stopwatch.GetTimestamp() };
