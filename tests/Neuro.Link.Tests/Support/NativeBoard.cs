@@ -32,7 +32,7 @@ public static class NativeBoard
         var output = Path.Combine(Path.GetTempPath(), "neuro-link-tests", Environment.ProcessId.ToString());
         Directory.CreateDirectory(output);
         Make(output, "all");
-        return Path.Combine(output, "board_host");
+        return Path.Combine(output, "board_host"); // libboard_host.so is built beside it
     }
 
     public static string Make(string output, string target, int timeoutSeconds = 120, params string[] variables)

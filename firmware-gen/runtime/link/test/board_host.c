@@ -179,9 +179,26 @@ static int fake_finish(void *context, nsp_link_result *result)
     return 0;
 }
 
+/* Library mode (board_lib_*): replies collect here for the caller instead of going to a file descriptor. */
+static uint8_t *library_out;
+static size_t library_out_length, library_out_capacity;
+static int library_mode;
+
 static void write_all(void *context, const uint8_t *bytes, size_t length)
 {
     (void)context;
+    if (library_mode) {
+        if (library_out_length + length > library_out_capacity) {
+            library_out_capacity = 2 * (library_out_length + length);
+            library_out = realloc(library_out, library_out_capacity);
+            if (library_out == NULL) {
+                exit(2);
+            }
+        }
+        memcpy(library_out + library_out_length, bytes, length);
+        library_out_length += length;
+        return;
+    }
     while (length > 0) {
         ssize_t n = write(out_fd, bytes, length);
         if (n < 0 && errno == EINTR) {
@@ -213,7 +230,7 @@ static uint8_t frame_buffer[MAX_FRAME_BYTES];
 static uint8_t key[64];
 static fake executor_state;
 
-int main(int argc, char **argv)
+static int setup(int argc, char **argv, int *in_fd_out)
 {
     const char *storage = NULL;
     const char *tty = NULL;
@@ -286,6 +303,59 @@ int main(int argc, char **argv)
         board.key_length = (uint32_t)n;
     }
     nsp_link_board_init(&board);
+    *in_fd_out = in_fd;
+    return 0;
+}
+
+static void feed(const uint8_t *bytes, size_t length)
+{
+    for (size_t i = 0; i < length; i++) {
+        nsp_link_board_rx(&board, bytes[i]);
+        /* The main loop runs when the RX queue is full or the burst ends, as on a busy board. */
+        if ((uint8_t)(board.rx_head - board.rx_tail) == NSP_LINK_RX_SLOTS) {
+            nsp_link_board_poll(&board);
+        }
+    }
+    nsp_link_board_poll(&board);
+    if (reset_requested) {
+        reset_requested = 0;
+        nsp_link_board_init(&board);
+    }
+}
+
+/* In-process board for the .NET in-memory transport: same options as the executable. 0 on success. */
+int board_lib_start(int argc, char **argv)
+{
+    int in_fd;
+    library_mode = 1;
+    return setup(argc, argv, &in_fd);
+}
+
+/* Feeds received bytes; returns the number of reply bytes now waiting for board_lib_take. */
+size_t board_lib_feed(const uint8_t *bytes, size_t length)
+{
+    feed(bytes, length);
+    return library_out_length;
+}
+
+/* Copies up to capacity waiting reply bytes into out; returns how many. */
+size_t board_lib_take(uint8_t *out, size_t capacity)
+{
+    size_t n = library_out_length < capacity ? library_out_length : capacity;
+    memcpy(out, library_out, n);
+    memmove(library_out, library_out + n, library_out_length - n);
+    library_out_length -= n;
+    return n;
+}
+
+#ifndef BOARD_HOST_LIBRARY
+int main(int argc, char **argv)
+{
+    int in_fd;
+    int status = setup(argc, argv, &in_fd);
+    if (status != 0) {
+        return status;
+    }
     uint8_t buffer[4096];
     for (;;) {
         ssize_t n = read(in_fd, buffer, sizeof buffer);
@@ -295,17 +365,7 @@ int main(int argc, char **argv)
         if (n <= 0) {
             return 0;
         }
-        for (ssize_t i = 0; i < n; i++) {
-            nsp_link_board_rx(&board, buffer[i]);
-            /* The main loop runs when the RX queue is full or the burst ends, as on a busy board. */
-            if ((uint8_t)(board.rx_head - board.rx_tail) == NSP_LINK_RX_SLOTS) {
-                nsp_link_board_poll(&board);
-            }
-        }
-        nsp_link_board_poll(&board);
-        if (reset_requested) {
-            reset_requested = 0;
-            nsp_link_board_init(&board);
-        }
+        feed(buffer, (size_t)n);
     }
 }
+#endif
