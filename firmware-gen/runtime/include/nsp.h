@@ -111,11 +111,16 @@ typedef struct {
     uint32_t arena_bytes;  /* all buffers, laid out by nsp_load */
     uint8_t hash[32];      /* SHA-256 of the body, as in the header */
     char name[NSP_MAX_NAME];
+    uint16_t input_buffer; /* the buffer each step's frame is copied into */
+    uint32_t scratch_offset; /* arena bytes from here to arena_bytes: the executor's event lists */
 } nsp_program;
 
 /* Per op, counted over one sample (see docs/spike-program.md section 5). */
 typedef struct {
     uint64_t events, synaptic_ops, macs, neuron_updates, output_sum;
+    uint64_t input_sum;    /* sum of the driving input's values (spikes with multiplicity) */
+    uint64_t updates;      /* accumulator updates of event-driven ops: events x in-bounds fan-out */
+    uint64_t ticks;        /* session->clock ticks spent in the op (0 without a clock) */
 } nsp_op_counters;
 
 typedef struct {
@@ -133,6 +138,7 @@ typedef struct {
     uint8_t *arena;
     nsp_op_counters *counters; /* program->op_count entries, or NULL */
     int32_t step;              /* next time step; -1 before nsp_begin */
+    uint32_t (*clock)(void);   /* optional, set after nsp_begin: a free-running counter timing each op into ticks */
 } nsp_session;
 
 nsp_status nsp_begin(nsp_session *session, const nsp_program *program, uint8_t *arena, uint32_t arena_length,
@@ -144,6 +150,12 @@ nsp_status nsp_finish(nsp_session *session, nsp_result *result);
 
 /* The buffer named by index, for traces and golden tests. */
 const uint8_t *nsp_buffer_data(const nsp_session *session, uint16_t buffer);
+
+/* Bytes of arena the loaded program needs (all buffers, each 4-byte aligned); the arena must be 4-byte aligned. */
+uint32_t nsp_arena_bytes(const nsp_program *program);
+
+/* A stable lower-case name of a status, e.g. "hash" for NSP_ERR_HASH, for logs and test output. */
+const char *nsp_status_name(nsp_status status);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,33 @@
+/*
+ * nsp_report.h - runs every sample of a samples file through a program and writes the line-oriented text
+ * report the golden tests parse. Shared by the host driver (stdout) and the semihosting test firmware (a
+ * host file), so both builds print the same bytes for the same run.
+ *
+ * Report lines (one per line, integers in decimal):
+ *   load <status> <offset> <op> <message>         status name of nsp_status_name(); "load ok -1 -1 " on success
+ *   arena <bytes>
+ *   sample <index>
+ *   counters <op> <step> <events> <input_sum> <updates> <synaptic_ops> <macs> <neuron_updates> <output_sum> <ticks>
+ *   trace <step> <buffer> <value>...              every buffer after every step (opt-in); a buffer is final once
+ *                                                 its single writer op has run, so this is also its value after that op
+ *   result <status> <predicted> <logit>...        status of the sample (ok, sample, ...)
+ *   end
+ */
+#ifndef NSP_REPORT_H
+#define NSP_REPORT_H
+
+#include "nsp.h"
+
+typedef struct {
+    void (*write)(void *context, const char *text, uint32_t length);
+    void *context;
+    uint32_t (*clock)(void); /* optional: time each op (ticks column) */
+    int trace;               /* nonzero: write every buffer after every step */
+} nsp_report_sink;
+
+/* Loads program, runs samples (a whole number of T*C*H*W frames), writes the report. Returns the load status. */
+nsp_status nsp_report_run(const uint8_t *program_bytes, uint32_t program_length, const uint8_t *samples, uint32_t samples_length,
+                          nsp_program *program, uint8_t *arena, uint32_t arena_length, nsp_op_counters *counters,
+                          const nsp_report_sink *sink);
+
+#endif

@@ -1,0 +1,483 @@
+/*
+ * nsp_exec.c - the event-driven executor and readout of docs/spike-program.md sections 1-3 and 5.
+ *
+ * It runs only programs nsp_load accepted, so it trusts every index, shape and bound ("check once, then
+ * run blind"); only the frames come from outside and are checked. Arithmetic is IntegerMath.cs written in
+ * C99: int32 accumulators (proven exact by the verifier), the LIF's int64 intermediate, round_shift with a
+ * floor shift, sat32. Counters follow section 5 and ReferenceInterpreter.cs term by term.
+ */
+#include "nsp.h"
+#include "nsp_internal.h"
+
+/* floor(value / 2^shift) without relying on the implementation-defined >> of negative numbers. */
+static int64_t floor_shift(int64_t value, unsigned shift) { return value >= 0 ? value >> shift : ~((~value) >> shift); }
+
+static int32_t saturate32(int64_t value)
+{
+    return value > 2147483647LL ? (int32_t)2147483647 : value < -2147483647LL - 1 ? (int32_t)(-2147483647 - 1) : (int32_t)value;
+}
+
+static int32_t *ints(const nsp_session *s, int32_t buffer) { return (int32_t *)(void *)(s->arena + s->program->buffers[buffer].offset); }
+
+static uint8_t *bytes_of(const nsp_session *s, int32_t buffer) { return s->arena + s->program->buffers[buffer].offset; }
+
+static void fill_bias(int32_t *acc, const nsp_tensor *bias, uint32_t outer, uint32_t inner, int along_last_axis)
+{
+    uint32_t a, b;
+    for (a = 0; a < outer; a++) {
+        for (b = 0; b < inner; b++)
+            acc[a * inner + b] = bias == NULL ? 0 : nsp_read_i32(bias->data + 4u * (along_last_axis ? b : a));
+    }
+}
+
+static const nsp_tensor *bias_of(const nsp_program *p, const nsp_op *op)
+{
+    return op->tensors[1] == -1 ? NULL : &p->tensors[op->tensors[1]];
+}
+
+/* In-bounds rows (or columns) a 3x3 window centred on position i of a length-n axis covers. */
+static uint32_t taps_along(int32_t i, int32_t n) { return 1u + (i > 0) + (i < n - 1); }
+
+static void conv2d(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
+{
+    const nsp_program *p = s->program;
+    const nsp_buffer *in_buffer = &p->buffers[op->inputs[0]];
+    const uint8_t *in = bytes_of(s, op->inputs[0]);
+    int32_t *acc = ints(s, op->outputs[0]);
+    const int8_t *weights = (const int8_t *)p->tensors[op->tensors[0]].data;
+    const int32_t channels = in_buffer->shape[0], height = in_buffer->shape[1], width = in_buffer->shape[2];
+    const int32_t out_channels = p->buffers[op->outputs[0]].shape[0];
+    const uint32_t plane = (uint32_t)height * (uint32_t)width, weight_stride = (uint32_t)channels * 9u;
+    uint64_t events = 0, input_sum = 0, updates = 0, weighted = 0;
+    int32_t c, y, x;
+
+    fill_bias(acc, bias_of(p, op), (uint32_t)out_channels, plane, 0);
+    for (c = 0; c < channels; c++) {
+        for (y = 0; y < height; y++) {
+            const int32_t ky_first = y < height - 1 ? 0 : 1, ky_last = y > 0 ? 2 : 1;
+            for (x = 0; x < width; x++) {
+                const int32_t value = in[((uint32_t)c * (uint32_t)height + (uint32_t)y) * (uint32_t)width + (uint32_t)x];
+                const int32_t kx_first = x < width - 1 ? 0 : 1, kx_last = x > 0 ? 2 : 1;
+                int32_t ky, kx;
+                if (value == 0)
+                    continue;
+                events++;
+                input_sum += (uint32_t)value;
+                {
+                    const uint64_t taps = (uint64_t)taps_along(y, height) * taps_along(x, width);
+                    updates += taps;
+                    weighted += taps * (uint32_t)value;
+                }
+                /* The input at (y, x) meets tap (ky, kx) of the output at (y - ky + 1, x - kx + 1). */
+                for (ky = ky_first; ky <= ky_last; ky++) {
+                    for (kx = kx_first; kx <= kx_last; kx++) {
+                        int32_t *target = acc + (uint32_t)(y - ky + 1) * (uint32_t)width + (uint32_t)(x - kx + 1);
+                        const int8_t *w = weights + (uint32_t)c * 9u + (uint32_t)(ky * 3 + kx);
+                        int32_t o;
+                        if (value == 1) {
+                            for (o = 0; o < out_channels; o++, target += plane, w += weight_stride)
+                                *target += *w;
+                        } else {
+                            for (o = 0; o < out_channels; o++, target += plane, w += weight_stride)
+                                *target += *w * value;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if (k != NULL) {
+        k->events += events;
+        k->input_sum += input_sum;
+        if (op->attributes[0] != 0) {
+            /* Dense: every input element (zero or not) times its in-bounds fan-out. */
+            uint64_t rows = 0, columns = 0;
+            for (y = 0; y < height; y++)
+                rows += taps_along(y, height);
+            for (x = 0; x < width; x++)
+                columns += taps_along(x, width);
+            k->macs += (uint64_t)channels * rows * columns * (uint64_t)out_channels;
+        } else {
+            k->updates += updates * (uint64_t)out_channels;
+            k->synaptic_ops += weighted * (uint64_t)out_channels;
+        }
+    }
+}
+
+/*
+ * Linear, output-stationary over each token's event list: the weight row W[o, :] is contiguous, so each
+ * output gathers its events' weights in a register and is stored once (same integers as the
+ * input-stationary reading: the verifier proved every partial sum exact).
+ */
+static void linear(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
+{
+    const nsp_program *p = s->program;
+    const nsp_buffer *in_buffer = &p->buffers[op->inputs[0]];
+    const uint8_t *in = bytes_of(s, op->inputs[0]);
+    int32_t *acc = ints(s, op->outputs[0]);
+    const int8_t *weights = (const int8_t *)p->tensors[op->tensors[0]].data;
+    const nsp_tensor *bias = bias_of(p, op);
+    const uint32_t tokens = (uint32_t)in_buffer->shape[0], features = (uint32_t)in_buffer->shape[1];
+    const uint32_t outputs = (uint32_t)p->buffers[op->outputs[0]].shape[1];
+    uint32_t *events = (uint32_t *)(void *)(s->arena + p->scratch_offset);
+    uint64_t event_total = 0, input_sum = 0;
+    uint32_t n, i, o;
+
+    for (n = 0; n < tokens; n++) {
+        const uint8_t *row = in + n * features;
+        int32_t *out = acc + n * outputs;
+        uint32_t count = 0, row_sum = 0;
+        for (i = 0; i < features; i++) {
+            if (row[i] != 0) {
+                events[count++] = i;
+                row_sum += row[i];
+            }
+        }
+        event_total += count;
+        input_sum += row_sum;
+        if (row_sum == count) {
+            /* Spikes (every event 1): accumulate only. */
+            for (o = 0; o < outputs; o++) {
+                const int8_t *w = weights + o * features;
+                int32_t sum = bias == NULL ? 0 : nsp_read_i32(bias->data + 4u * o);
+                uint32_t e;
+                for (e = 0; e < count; e++)
+                    sum += w[events[e]];
+                out[o] = sum;
+            }
+        } else {
+            for (o = 0; o < outputs; o++) {
+                const int8_t *w = weights + o * features;
+                int32_t sum = bias == NULL ? 0 : nsp_read_i32(bias->data + 4u * o);
+                uint32_t e;
+                for (e = 0; e < count; e++)
+                    sum += w[events[e]] * (int32_t)row[events[e]];
+                out[o] = sum;
+            }
+        }
+    }
+    if (k != NULL) {
+        k->events += event_total;
+        k->input_sum += input_sum;
+        k->updates += event_total * outputs;
+        k->synaptic_ops += input_sum * outputs;
+    }
+}
+
+static void lif(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
+{
+    const nsp_program *p = s->program;
+    const nsp_buffer *in_buffer = &p->buffers[op->inputs[0]];
+    const int32_t *in = ints(s, op->inputs[0]);
+    uint8_t *spikes = bytes_of(s, op->outputs[0]);
+    int32_t *membrane = ints(s, op->outputs[1]);
+    const nsp_tensor *theta = &p->tensors[op->tensors[0]];
+    const int64_t leak = op->attributes[0];
+    const int64_t scale = (int64_t)1 << op->attributes[1];
+    const int32_t axis = op->attributes[2];
+    uint32_t outer = 1, inner = 1, channels = (uint32_t)in_buffer->shape[axis], a, c, i, index = 0, fired = 0;
+    int32_t d;
+    for (d = 0; d < axis; d++)
+        outer *= (uint32_t)in_buffer->shape[d];
+    for (d = axis + 1; d < in_buffer->rank; d++)
+        inner *= (uint32_t)in_buffer->shape[d];
+
+    for (a = 0; a < outer; a++) {
+        for (c = 0; c < channels; c++) {
+            const int32_t threshold = nsp_read_i32(theta->data + (theta->length == 1 ? 0u : 4u * c));
+            for (i = 0; i < inner; i++, index++) {
+                /* H = sat32(V + round_shift(((X << F) - V) * k, 16)); X << F written as a product (no UB on negatives). */
+                const int64_t v = membrane[index];
+                const int64_t drive = (int64_t)in[index] * scale - v;
+                const int32_t charged = saturate32(v + floor_shift(drive * leak + 32768, 16));
+                const uint8_t spike = charged >= threshold;
+                membrane[index] = spike ? 0 : charged;
+                spikes[index] = spike;
+                fired += spike;
+            }
+        }
+    }
+    if (k != NULL) {
+        k->neuron_updates += in_buffer->length;
+        k->output_sum += fired;
+    }
+}
+
+static void max_pool(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
+{
+    const nsp_buffer *in_buffer = &s->program->buffers[op->inputs[0]];
+    const uint8_t *in = bytes_of(s, op->inputs[0]);
+    uint8_t *out = bytes_of(s, op->outputs[0]);
+    const int32_t channels = in_buffer->shape[0], height = in_buffer->shape[1], width = in_buffer->shape[2];
+    const int32_t out_height = height / 2 + height % 2, out_width = width / 2 + width % 2;
+    uint64_t sum = 0;
+    int32_t c, oy, ox, y, x;
+    for (c = 0; c < channels; c++) {
+        const uint8_t *map = in + (uint32_t)c * (uint32_t)height * (uint32_t)width;
+        for (oy = 0; oy < out_height; oy++) {
+            for (ox = 0; ox < out_width; ox++) {
+                uint8_t best = 0;
+                /* Padding is skipped rather than read as 0: the same result, since values are never negative. */
+                for (y = 2 * oy - 1; y <= 2 * oy + 1; y++) {
+                    for (x = 2 * ox - 1; x <= 2 * ox + 1; x++) {
+                        if (y >= 0 && y < height && x >= 0 && x < width && map[(uint32_t)y * (uint32_t)width + (uint32_t)x] > best)
+                            best = map[(uint32_t)y * (uint32_t)width + (uint32_t)x];
+                    }
+                }
+                *out++ = best;
+                sum += best;
+            }
+        }
+    }
+    if (k != NULL)
+        k->output_sum += sum;
+}
+
+static void to_tokens(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
+{
+    const nsp_buffer *in_buffer = &s->program->buffers[op->inputs[0]];
+    const uint8_t *in = bytes_of(s, op->inputs[0]);
+    uint8_t *out = bytes_of(s, op->outputs[0]);
+    const uint32_t channels = (uint32_t)in_buffer->shape[0], pixels = (uint32_t)in_buffer->shape[1] * (uint32_t)in_buffer->shape[2];
+    uint64_t sum = 0;
+    uint32_t c, i;
+    for (c = 0; c < channels; c++) {
+        for (i = 0; i < pixels; i++) {
+            uint8_t value = in[c * pixels + i];
+            out[i * channels + c] = value;
+            sum += value;
+        }
+    }
+    if (k != NULL)
+        k->output_sum += sum;
+}
+
+static void add(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
+{
+    const uint8_t *left = bytes_of(s, op->inputs[0]), *right = bytes_of(s, op->inputs[1]);
+    uint8_t *out = bytes_of(s, op->outputs[0]);
+    const uint32_t length = s->program->buffers[op->outputs[0]].length;
+    uint64_t sum = 0;
+    uint32_t i;
+    for (i = 0; i < length; i++) {
+        uint32_t value = (uint32_t)left[i] + right[i];
+        out[i] = (uint8_t)(value > 255u ? 255u : value);
+        sum += out[i];
+    }
+    if (k != NULL)
+        k->output_sum += sum;
+}
+
+static void clear(int32_t *values, uint32_t length)
+{
+    uint32_t i;
+    for (i = 0; i < length; i++)
+        values[i] = 0;
+}
+
+/* The four attention products, each driven by the events of its first u8 operand (section 3.7). */
+static void attention(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
+{
+    const nsp_program *p = s->program;
+    const int32_t heads = op->attributes[0];
+    const int kind = op->kind;
+    /* The driving u8 matrix: q (QK, QKV), v (AV) or k (KV). */
+    const int32_t driver = kind == NSP_OP_MATMUL_AV ? op->inputs[1] : op->inputs[0];
+    const nsp_buffer *tokens_buffer = &p->buffers[driver];
+    const uint32_t tokens = (uint32_t)tokens_buffer->shape[0], channels = (uint32_t)tokens_buffer->shape[1];
+    const uint32_t d = channels / (uint32_t)heads;
+    const uint8_t *events = bytes_of(s, driver);
+    int32_t *out = ints(s, op->outputs[0]);
+    const uint32_t fan_out = kind == NSP_OP_MATMUL_QK || kind == NSP_OP_MATMUL_AV ? tokens : d;
+    uint64_t event_total = 0, input_sum = 0;
+    uint32_t row, column, j;
+
+    clear(out, p->buffers[op->outputs[0]].length);
+    for (row = 0; row < tokens; row++) {
+        for (column = 0; column < channels; column++) {
+            const int32_t value = events[row * channels + column];
+            const uint32_t h = column / d, i = column % d;
+            if (value == 0)
+                continue;
+            event_total++;
+            input_sum += (uint32_t)value;
+            switch (kind) {
+            case NSP_OP_MATMUL_QK: {
+                const uint8_t *key = bytes_of(s, op->inputs[1]) + column;
+                int32_t *target = out + (h * tokens + row) * tokens;
+                for (j = 0; j < tokens; j++)
+                    target[j] += value * key[j * channels];
+                break;
+            }
+            case NSP_OP_MATMUL_AV: {
+                const int32_t *counts = ints(s, op->inputs[0]) + h * tokens * tokens + row;
+                int32_t *target = out + column;
+                for (j = 0; j < tokens; j++)
+                    target[j * channels] += counts[j * tokens] * value;
+                break;
+            }
+            case NSP_OP_MATMUL_KV: {
+                const uint8_t *v = bytes_of(s, op->inputs[1]) + row * channels + h * d;
+                int32_t *target = out + (h * d + i) * d;
+                for (j = 0; j < d; j++)
+                    target[j] += value * v[j];
+                break;
+            }
+            default: {
+                const int32_t *kv = ints(s, op->inputs[1]) + (h * d + i) * d;
+                int32_t *target = out + row * channels + h * d;
+                for (j = 0; j < d; j++)
+                    target[j] += value * kv[j];
+                break;
+            }
+            }
+        }
+    }
+    if (k != NULL) {
+        k->events += event_total;
+        k->input_sum += input_sum;
+        k->updates += event_total * fan_out;
+        k->synaptic_ops += input_sum * fan_out;
+    }
+}
+
+static void readout_sum(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
+{
+    const nsp_program *p = s->program;
+    const nsp_buffer *in_buffer = &p->buffers[op->inputs[0]];
+    const uint8_t *in = bytes_of(s, op->inputs[0]);
+    int32_t *sum = ints(s, op->outputs[0]);
+    const uint32_t tokens = (uint32_t)in_buffer->shape[0], channels = (uint32_t)in_buffer->shape[1];
+    uint64_t events = 0, input_sum = 0;
+    uint32_t n, c;
+    for (n = 0; n < tokens; n++) {
+        for (c = 0; c < channels; c++) {
+            const uint8_t value = in[n * channels + c];
+            sum[c] += value;
+            events += value != 0;
+            input_sum += value;
+        }
+    }
+    if (k != NULL) {
+        k->events += events;
+        k->input_sum += input_sum;
+        k->updates += events;
+        k->synaptic_ops += input_sum;
+        if (s->step == p->input.time_steps - 1)
+            k->macs += (uint64_t)p->tensors[op->tensors[0]].shape[0] * channels;
+    }
+}
+
+nsp_status nsp_begin(nsp_session *session, const nsp_program *program, uint8_t *arena, uint32_t arena_length,
+                     nsp_op_counters *counters)
+{
+    uint32_t i;
+    uint16_t b;
+    if (session == NULL || program == NULL || program->op_count == 0)
+        return NSP_ERR_STATE;
+    session->step = -1;
+    if (arena == NULL || ((uintptr_t)arena & 3u) != 0 || arena_length < program->arena_bytes)
+        return NSP_ERR_ARENA;
+    /* Persistent state starts every sample at 0; step buffers are rewritten in full by their op each step. */
+    for (b = 0; b < program->buffer_count; b++) {
+        const nsp_buffer *buffer = &program->buffers[b];
+        if (buffer->kind == NSP_KIND_PERSISTENT) {
+            uint32_t bytes = buffer->length * (buffer->type == NSP_TYPE_I32 ? 4u : 1u);
+            for (i = 0; i < bytes; i++)
+                arena[buffer->offset + i] = 0;
+        }
+    }
+    if (counters != NULL) {
+        static const nsp_op_counters zero = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (i = 0; i < program->op_count; i++)
+            counters[i] = zero;
+    }
+    session->program = program;
+    session->arena = arena;
+    session->counters = counters;
+    session->step = 0;
+    session->clock = NULL;
+    return NSP_OK;
+}
+
+nsp_status nsp_step(nsp_session *session, const uint8_t *frame)
+{
+    const nsp_program *p;
+    uint8_t *input;
+    uint32_t length, i;
+    uint16_t o;
+    if (session == NULL || session->step < 0 || session->program == NULL || session->step >= session->program->input.time_steps)
+        return NSP_ERR_STATE;
+    p = session->program;
+    length = p->buffers[p->input_buffer].length;
+    if (frame == NULL)
+        return NSP_ERR_SAMPLE;
+    if (p->input.encoding == NSP_ENCODING_BINARY) {
+        for (i = 0; i < length; i++) {
+            if (frame[i] > 1u)
+                return NSP_ERR_SAMPLE;
+        }
+    }
+    input = session->arena + p->buffers[p->input_buffer].offset;
+    for (i = 0; i < length; i++)
+        input[i] = frame[i];
+    for (o = 0; o < p->op_count; o++) {
+        const nsp_op *op = &p->ops[o];
+        nsp_op_counters *k = session->counters == NULL ? NULL : &session->counters[o];
+        const uint32_t started = session->clock == NULL ? 0u : session->clock();
+        switch (op->kind) {
+        case NSP_OP_CONV2D: conv2d(session, op, k); break;
+        case NSP_OP_LINEAR: linear(session, op, k); break;
+        case NSP_OP_LIF: lif(session, op, k); break;
+        case NSP_OP_MAXPOOL: max_pool(session, op, k); break;
+        case NSP_OP_TOTOKENS: to_tokens(session, op, k); break;
+        case NSP_OP_ADD: add(session, op, k); break;
+        case NSP_OP_READOUT: readout_sum(session, op, k); break;
+        default: attention(session, op, k); break;
+        }
+        if (k != NULL && session->clock != NULL)
+            k->ticks += (uint32_t)(session->clock() - started);
+    }
+    session->step++;
+    return NSP_OK;
+}
+
+nsp_status nsp_finish(nsp_session *session, nsp_result *result)
+{
+    const nsp_program *p;
+    const nsp_op *last;
+    if (session == NULL || result == NULL || session->step < 0 || session->program == NULL ||
+        session->step != session->program->input.time_steps)
+        return NSP_ERR_STATE;
+    p = session->program;
+    last = &p->ops[p->op_count - 1];
+    result->class_count = 0;
+    result->predicted = -1;
+    if (last->kind == NSP_OP_READOUT) {
+        const nsp_tensor *weights = &p->tensors[last->tensors[0]];
+        const nsp_tensor *bias = bias_of(p, last);
+        const int32_t *sum = ints(session, last->outputs[0]);
+        const uint32_t classes = (uint32_t)weights->shape[0], channels = (uint32_t)weights->shape[1];
+        const int8_t *w = (const int8_t *)weights->data;
+        uint32_t j, c;
+        for (j = 0; j < classes; j++) {
+            /* The verifier proved sum |W|*max(sum) + |bias| < 2^63: the int64 sum is exact, only the logit saturates. */
+            int64_t logit = bias == NULL ? 0 : nsp_read_i32(bias->data + 4u * j);
+            for (c = 0; c < channels; c++)
+                logit += (int64_t)w[j * channels + c] * sum[c];
+            result->logits[j] = saturate32(logit);
+            if (result->predicted < 0 || result->logits[j] > result->logits[result->predicted])
+                result->predicted = (int16_t)j;
+        }
+        result->class_count = (uint16_t)classes;
+    }
+    session->step = -1;
+    return NSP_OK;
+}
+
+const uint8_t *nsp_buffer_data(const nsp_session *session, uint16_t buffer)
+{
+    if (session == NULL || session->program == NULL || buffer >= session->program->buffer_count)
+        return NULL;
+    return session->arena + session->program->buffers[buffer].offset;
+}
