@@ -17,10 +17,13 @@ public sealed class BoardProcess : IAsyncDisposable
     private Task? _pump;
     private Line? _current;
 
-    public BoardProcess(string storage, string? keyHex = null)
+    private readonly string _executable;
+
+    public BoardProcess(string storage, string? keyHex = null, string? executable = null)
     {
         _storage = storage;
         _keyHex = keyHex;
+        _executable = executable ?? NativeBoard.BoardHost;
     }
 
     public static string NewStorage() =>
@@ -41,7 +44,7 @@ public sealed class BoardProcess : IAsyncDisposable
         {
             arguments.AddRange(["--crash-after-writes", n.ToString()]);
         }
-        var start = new ProcessStartInfo(NativeBoard.BoardHost, arguments)
+        var start = new ProcessStartInfo(_executable, arguments)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

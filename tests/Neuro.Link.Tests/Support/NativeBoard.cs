@@ -24,8 +24,11 @@ public static class NativeBoard
 
     public static string LinkSources => Path.Combine(RepositoryRoot, "firmware-gen", "runtime", "link");
 
-    /// <summary>Path of the board_host executable.</summary>
+    /// <summary>Path of the board_host executable (fake executor).</summary>
     public static string BoardHost => Built.Value;
+
+    /// <summary>Path of board_host_nsp: the same board running programs on the C runtime (nsp.h).</summary>
+    public static string BoardHostNsp => Path.Combine(Path.GetDirectoryName(Built.Value)!, "board_host_nsp");
 
     private static string Build()
     {

@@ -9,6 +9,10 @@
  */
 #define _DEFAULT_SOURCE
 #include "nsp_link.h"
+#ifdef BOARD_HOST_NSP
+#include <time.h>
+#include "nsp_link_executor_nsp.h"
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -225,6 +229,21 @@ static int hex_nibble(char c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
+#ifdef BOARD_HOST_NSP
+/* The real runtime: static memory sized like a large microcontroller; cycles are host nanoseconds. */
+static nsp_program nsp_program_table;
+static uint32_t nsp_arena[1u << 18];
+static nsp_op_counters nsp_counters[NSP_MAX_OPS];
+static nsp_link_nsp_executor nsp_executor;
+
+static uint64_t host_nanoseconds(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+#endif
+
 static nsp_link_board board;
 static uint8_t frame_buffer[MAX_FRAME_BYTES];
 static uint8_t key[64];
@@ -280,7 +299,21 @@ static int setup(int argc, char **argv, int *in_fd_out)
         }
     }
     board.storage = (nsp_link_storage){NULL, slot_bytes, erase_slot, write_slot, map_slot, write_record, read_record};
+#ifdef BOARD_HOST_NSP
+    (void)executor_state;
+    (void)fake_load;
+    (void)fake_begin;
+    (void)fake_step;
+    (void)fake_finish;
+    nsp_executor.program = &nsp_program_table;
+    nsp_executor.arena = (uint8_t *)nsp_arena;
+    nsp_executor.arena_length = sizeof nsp_arena;
+    nsp_executor.counters = nsp_counters;
+    nsp_executor.cycles = host_nanoseconds;
+    board.executor = nsp_link_nsp_executor_bind(&nsp_executor);
+#else
     board.executor = (nsp_link_executor){&executor_state, fake_load, fake_begin, fake_step, fake_finish};
+#endif
     board.write = write_all;
     board.frame_buffer = frame_buffer;
     board.frame_capacity = sizeof frame_buffer;
