@@ -55,7 +55,7 @@ public class RuntimeOverLinkTests
         await using var again = await LinkSession.OpenAsync(board.Connect());
         var e = await Assert.ThrowsAsync<BoardRefusedException>(() => DeployClient.DeployAsync(again, broken, Key));
         Assert.Equal(BoardError.LoadFailed, e.Code);
-        Assert.Contains("hash", e.BoardText, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("SHA-256 does not match", e.BoardText);
         await using var after = await LinkSession.OpenAsync(board.Connect());
         Assert.Equal(System.Security.Cryptography.SHA256.HashData(good), after.Info.ProgramHash);
     }
