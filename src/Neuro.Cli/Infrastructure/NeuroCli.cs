@@ -16,6 +16,9 @@ public static class NeuroCli
         root.Subcommands.Add(EvaluateCommand.Create(context));
         root.Subcommands.Add(SupernetCommand.Create(context));
         root.Subcommands.Add(ProgramCommand.Create(context));
+        root.Subcommands.Add(LinkCommands.CreateBoard(context));
+        root.Subcommands.Add(LinkCommands.CreateDeploy(context));
+        root.Subcommands.Add(LinkCommands.CreateStream(context));
         return root;
     }
 
