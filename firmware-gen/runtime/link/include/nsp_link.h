@@ -40,9 +40,6 @@ extern "C" {
 #ifndef NSP_LINK_MAX_LAYERS
 #define NSP_LINK_MAX_LAYERS 64
 #endif
-#ifndef NSP_LINK_NAME
-#define NSP_LINK_NAME "host"
-#endif
 #define NSP_LINK_FIRMWARE_MAJOR 1u
 #define NSP_LINK_FIRMWARE_MINOR 0u
 
@@ -213,6 +210,7 @@ typedef void (*nsp_link_write_fn)(void *context, const uint8_t *bytes, size_t le
 
 typedef struct {
     /* wiring, set before nsp_link_board_init */
+    const char *name;          /* reported in INFO (at most 64 bytes) */
     nsp_link_storage storage;
     nsp_link_executor executor;
     nsp_link_write_fn write;

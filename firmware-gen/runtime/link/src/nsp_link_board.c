@@ -223,9 +223,11 @@ static reply info(nsp_link_board *board)
         memset(p + 20, 0, 32);
     }
     put_u32(p + 52, board->uploading ? board->upload_offset : 0u);
-    size_t name = strlen(NSP_LINK_NAME);
+    const char *board_name = board->name != NULL ? board->name : "board";
+    size_t name = strlen(board_name);
+    name = name > 64u ? 64u : name;
     p[56] = (uint8_t)name;
-    memcpy(p + 57, NSP_LINK_NAME, name);
+    memcpy(p + 57, board_name, name);
     reply r = {NSP_MSG_INFO, (uint16_t)(57u + name)};
     return r;
 }

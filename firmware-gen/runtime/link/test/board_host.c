@@ -314,6 +314,7 @@ static int setup(int argc, char **argv, int *in_fd_out)
 #else
     board.executor = (nsp_link_executor){&executor_state, fake_load, fake_begin, fake_step, fake_finish};
 #endif
+    board.name = "host";
     board.write = write_all;
     board.frame_buffer = frame_buffer;
     board.frame_capacity = sizeof frame_buffer;
