@@ -72,8 +72,8 @@ public class BoardSourcesTests(ITestOutputHelper output)
             throw new InvalidOperationException("libFuzzer's runtime is missing: apt-get install libclang-rt-14-dev", e);
         }
         var runs = Regex.Match(log, @"stat::number_of_executed_units:\s*(\d+)");
-        var coverage = Regex.Matches(log, @"cov: (\d+)").Last(); // the last progress line: coverage after the run
-        Assert.True(runs.Success, log);
+        var coverage = Regex.Match(log, @"DONE\s+cov: (\d+)"); // the fuzzing run's final line (the CRC-checked replay follows)
+        Assert.True(runs.Success && coverage.Success, log);
         Assert.DoesNotContain("ERROR: libFuzzer", log);
         Assert.DoesNotContain("runtime error", log);
         Assert.Empty(Directory.GetFiles(work, "crash-*"));

@@ -2,7 +2,8 @@
  * libFuzzer harness: arbitrary bytes into the byte-at-a-time frame parser and the whole board state machine
  * (session, upload with resume, commit, samples, every EVENTS encoding), over RAM storage and a fake executor.
  * The input's first byte selects whether the board holds a key; the rest is the wire. Every frame that parses
- * is re-encoded and must parse back identically.
+ * is re-encoded and must parse back identically. Built twice: with FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+ * the parser skips the CRC so mutations reach the state machine; without it, the corpus is replayed as shipped.
  */
 #include "nsp_link.h"
 
@@ -72,10 +73,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (data[0] & 1u) { board.key = key; board.key_length = sizeof key; }
     nsp_link_board_init(&board);
     for (size_t i = 1; i < size; i++) {
+        uint8_t head = board.rx_head;
         nsp_link_board_rx(&board, data[i]);
-        if (board.parser.frame_length > 0 && data[i] == 0 && (uint8_t)(board.rx_head - board.rx_tail) > 0) {
-            /* Round trip: a parsed frame re-encodes to bytes that parse back to the same frame. */
-            uint8_t slot = (uint8_t)((board.rx_head - 1u) % NSP_LINK_RX_SLOTS);
+        if (board.rx_head != head) {
+            /* Round trip: a queued frame re-encodes to bytes that parse back to the same header and payload. */
+            uint8_t slot = (uint8_t)(head % NSP_LINK_RX_SLOTS);
             const uint8_t *f = board.rx[slot];
             uint8_t wire[NSP_LINK_MAX_WIRE];
             size_t n = nsp_link_frame_encode(f[1], f[3], nsp_link_frame_seq(f), f + NSP_LINK_HEADER_BYTES,
@@ -84,7 +86,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             nsp_link_parser_init(&again);
             nsp_link_parse_result r = NSP_LINK_PARSE_MORE;
             for (size_t k = 0; k < n; k++) r = nsp_link_parser_feed(&again, wire[k]);
-            if (r != NSP_LINK_PARSE_FRAME || memcmp(again.frame, f, board.rx_length[slot]) != 0) abort();
+            /* Byte 2 (flags) is reserved and re-encoded as 0; the CRC is recomputed. */
+            if (r != NSP_LINK_PARSE_FRAME || again.frame_length != board.rx_length[slot] ||
+                memcmp(again.frame, f, 2) != 0 ||
+                memcmp(again.frame + 3, f + 3, again.frame_length - 3u - NSP_LINK_CRC_BYTES) != 0) abort();
         }
         if ((uint8_t)(board.rx_head - board.rx_tail) == NSP_LINK_RX_SLOTS || i + 1 == size) {
             nsp_link_board_poll(&board);
