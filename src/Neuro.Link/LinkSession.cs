@@ -80,8 +80,6 @@ public sealed class LinkSession : IAsyncDisposable
     internal void ProgramCommitted(byte slot, uint size, uint counter, byte[] hash) =>
         Info = Info with { ActiveSlot = slot, ProgramBytes = size, Counter = counter, ProgramHash = hash, PendingUploadBytes = 0 };
 
-    public ILinkTransport Transport => _transport;
-
     public LinkCounters Counters { get; } = new();
 
     /// <summary>Opens a session: HELLO (retransmitted like any request) and the board's INFO.</summary>
@@ -181,17 +179,6 @@ public sealed class LinkSession : IAsyncDisposable
     {
         var reply = await SendAsync(type, payload, cancellationToken).ConfigureAwait(false);
         return await reply.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Waits until every request sent so far has its reply.</summary>
-    public async Task DrainAsync(CancellationToken cancellationToken)
-    {
-        Task[] waiting;
-        lock (_lock)
-        {
-            waiting = [.. _inFlight.Select(p => (Task)p.Reply.Task)];
-        }
-        await Task.WhenAll(waiting).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<BoardStats> GetStatsAsync(CancellationToken cancellationToken) =>

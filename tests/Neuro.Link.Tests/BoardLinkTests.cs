@@ -185,4 +185,48 @@ public class BoardLinkTests(ITestOutputHelper output)
         await using var again = await LinkSession.OpenAsync(board.Connect(), Fast with { Seed = 5 });
         Assert.True((await DeployClient.DeployAsync(again, program, Key)).AlreadyActive);
     }
+
+    [Fact]
+    public async Task An_unsigned_upload_to_a_keyless_board_resumes_and_an_aborted_one_is_forgotten()
+    {
+        await using var board = new BoardProcess(BoardProcess.NewStorage(), keyHex: null);
+        board.Start();
+        var first = FakeProgram.Create(5_000, seed: 41);
+        var second = FakeProgram.Create(5_000, seed: 42);
+        var third = FakeProgram.Create(5_000, seed: 43);
+        await using (var session = await LinkSession.OpenAsync(board.Connect(), Fast))
+        {
+            Assert.False(session.Info.Capabilities.HasFlag(BoardCapabilities.AuthRequired));
+            await DeployClient.DeployAsync(session, first, key: null);
+        }
+        async Task CutAfterTwoChunksAsync(byte[] program, int seed)
+        {
+            int chunks = 0;
+            var line = new CuttingTransport(board.Connect(), f => f.Type == MessageType.Chunk && chunks++ == 2);
+            await Assert.ThrowsAnyAsync<LinkException>(async () =>
+            {
+                await using var cut = await LinkSession.OpenAsync(line, Fast with { Seed = seed });
+                await DeployClient.DeployAsync(cut, program, key: null);
+            });
+        }
+        await CutAfterTwoChunksAsync(second, 3);
+        await using (var session = await LinkSession.OpenAsync(board.Connect(), Fast with { Seed = 4 }))
+        {
+            Assert.Equal(2040u, session.Info.PendingUploadBytes);
+            Assert.Equal(2040u, (await DeployClient.DeployAsync(session, second, key: null)).ResumedFrom);
+            Assert.Equal(0u, session.Info.Counter); // unsigned deploys never advance the replay counter
+        }
+        await CutAfterTwoChunksAsync(third, 5);
+        await using (var session = await LinkSession.OpenAsync(board.Connect(), Fast with { Seed = 6 }))
+        {
+            Assert.Equal(2040u, session.Info.PendingUploadBytes);
+            await DeployClient.AbortAsync(session);
+        }
+        await using (var session = await LinkSession.OpenAsync(board.Connect(), Fast with { Seed = 7 }))
+        {
+            Assert.Equal(0u, session.Info.PendingUploadBytes);
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData(second), session.Info.ProgramHash);
+            Assert.Equal(0u, (await DeployClient.DeployAsync(session, third, key: null)).ResumedFrom);
+        }
+    }
 }

@@ -4,10 +4,7 @@ namespace Neuro.Link.Transport;
 
 /// <summary>Rates (0..1) of faults applied to each frame, independently in each direction.</summary>
 public sealed record FaultRates(double Corrupt = 0, double Drop = 0, double Duplicate = 0, double Reorder = 0, double Delay = 0,
-    TimeSpan DelayBy = default)
-{
-    public static readonly FaultRates None = new();
-}
+    TimeSpan DelayBy = default);
 
 /// <summary>Counts of the faults a <see cref="FaultInjectingTransport"/> injected.</summary>
 public sealed class FaultCounters

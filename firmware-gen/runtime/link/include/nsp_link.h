@@ -247,6 +247,7 @@ typedef struct {
     uint8_t uploading;
     uint8_t upload_slot;
     uint32_t upload_size, upload_offset, upload_counter;
+    uint8_t upload_signed;
     uint8_t upload_hash[32];
     uint8_t upload_sha[112]; /* nsp_sha256_context, kept opaque here so this header needs no nsp_sha256.h */
 

@@ -298,7 +298,8 @@ static reply on_begin(nsp_link_board *board, const uint8_t *p, uint16_t length)
     board->upload_slot = slot;
     board->upload_size = size;
     board->upload_offset = 0;
-    board->upload_counter = (flags & 1u) != 0 ? counter : board->record.counter;
+    board->upload_counter = counter;
+    board->upload_signed = (uint8_t)(flags & 1u);
     memcpy(board->upload_hash, hash, 32);
     nsp_sha256_init((nsp_sha256_context *)(void *)board->upload_sha);
     return upload_status(board);
@@ -360,7 +361,7 @@ static reply on_commit(nsp_link_board *board)
     next.generation = board->record.generation + 1u;
     next.active_slot = board->upload_slot;
     next.program_bytes = board->upload_size;
-    next.counter = board->upload_counter;
+    next.counter = board->upload_signed ? board->upload_counter : board->record.counter; /* unsigned deploys leave it */
     memcpy(next.hash, board->upload_hash, 32);
     uint8_t encoded[NSP_LINK_RECORD_BYTES];
     nsp_link_record_encode(&next, encoded);
