@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 
 namespace Neuro.Link;
@@ -35,8 +36,8 @@ public static class DeployClient
         }
         if (program.Length > info.SlotBytes)
         {
-            throw new LinkException(
-                $"program of {program.Length:N0} bytes does not fit board '{info.Name}': its program slots hold {info.SlotBytes:N0} bytes");
+            throw new LinkException(string.Create(CultureInfo.InvariantCulture,
+                $"program of {program.Length:N0} bytes does not fit board '{info.Name}': its program slots hold {info.SlotBytes:N0} bytes"));
         }
         if (key is null && info.Capabilities.HasFlag(BoardCapabilities.AuthRequired))
         {

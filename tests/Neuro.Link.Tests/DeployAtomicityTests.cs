@@ -9,7 +9,7 @@ public class DeployAtomicityTests(ITestOutputHelper output)
 {
     private const string KeyHex = "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf";
     private static readonly BoardKey Key = new(Convert.FromHexString(KeyHex));
-    private static readonly LinkSessionSettings Fast = new() { RetransmitTimeout = TimeSpan.FromMilliseconds(60), MaxAttempts = 4 };
+    private static readonly LinkSessionSettings Fast = new() { RetransmitTimeout = TimeSpan.FromMilliseconds(60), MaxAttempts = 8 };
     private static readonly byte[] Old = FakeProgram.Create(5_000, seed: 21);
     private static readonly byte[] New = FakeProgram.Create(6_000, seed: 22);
     private const int ChunkBytes = Framing.Frame.MaxPayload - 4;

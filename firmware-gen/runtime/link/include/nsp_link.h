@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nsp_sha256.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -249,7 +251,7 @@ typedef struct {
     uint32_t upload_size, upload_offset, upload_counter;
     uint8_t upload_signed;
     uint8_t upload_hash[32];
-    uint8_t upload_sha[112]; /* nsp_sha256_context, kept opaque here so this header needs no nsp_sha256.h */
+    nsp_sha256_context upload_sha; /* the upload's incremental hash (a real member: it needs 8-byte alignment) */
 
     /* sample */
     uint8_t in_sample;

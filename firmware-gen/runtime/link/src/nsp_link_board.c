@@ -14,7 +14,6 @@
 #define CAP_AUTH_REQUIRED 0x0001u
 #define CAP_ENCODINGS 0x001Eu /* bits 1..4: SPARSE16, SPARSE16_COUNT, BITMAP, DENSE */
 
-typedef char sha_context_fits[(sizeof(nsp_sha256_context) <= sizeof(((nsp_link_board *)0)->upload_sha)) ? 1 : -1];
 typedef char rx_slots_divide_256[(256 % NSP_LINK_RX_SLOTS) == 0 ? 1 : -1];
 
 static void put_u16(uint8_t *p, uint16_t v)
@@ -301,7 +300,7 @@ static reply on_begin(nsp_link_board *board, const uint8_t *p, uint16_t length)
     board->upload_counter = counter;
     board->upload_signed = (uint8_t)(flags & 1u);
     memcpy(board->upload_hash, hash, 32);
-    nsp_sha256_init((nsp_sha256_context *)(void *)board->upload_sha);
+    nsp_sha256_init(&board->upload_sha);
     return upload_status(board);
 }
 
@@ -325,7 +324,7 @@ static reply on_chunk(nsp_link_board *board, const uint8_t *p, uint16_t length)
     if (board->storage.write_slot(board->storage.context, board->upload_slot, offset, p + 4, bytes) != 0) {
         return error(board, NSP_LINK_ERR_STORAGE, "writing the slot failed");
     }
-    nsp_sha256_update((nsp_sha256_context *)(void *)board->upload_sha, p + 4, bytes);
+    nsp_sha256_update(&board->upload_sha, p + 4, bytes);
     board->upload_offset += bytes;
     return ack();
 }
@@ -341,7 +340,7 @@ static reply on_commit(nsp_link_board *board)
     }
     board->uploading = 0;
     uint8_t digest[32];
-    nsp_sha256_final((nsp_sha256_context *)(void *)board->upload_sha, digest);
+    nsp_sha256_final(&board->upload_sha, digest);
     if (!constant_time_equal(digest, board->upload_hash, 32)) {
         return error(board, NSP_LINK_ERR_HASH_MISMATCH, "program bytes do not hash to the SHA-256 given in BEGIN");
     }
