@@ -16,6 +16,7 @@ public static class BoardCommand
         var command = new Command("board", "List boards and run emulated ones");
         command.Subcommands.Add(CreateList(context));
         command.Subcommands.Add(CreateRun(context));
+        command.Subcommands.Add(LinkCommands.CreateBoardInfo(context));
         return command;
     }
 

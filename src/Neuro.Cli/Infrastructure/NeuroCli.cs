@@ -20,6 +20,8 @@ public static class NeuroCli
         root.Subcommands.Add(FirmwareCommand.Create(context));
         root.Subcommands.Add(BoardCommand.Create(context));
         root.Subcommands.Add(SearchCommand.Create(context));
+        root.Subcommands.Add(LinkCommands.CreateDeploy(context));
+        root.Subcommands.Add(LinkCommands.CreateStream(context));
         return root;
     }
 
