@@ -1,6 +1,6 @@
-using Neuro.Core.SearchSpaces;
 using System.CommandLine;
 using Neuro.Cli.Infrastructure;
+using Neuro.Core.SearchSpaces;
 using Neuro.Core.Errors;
 using Neuro.Models;
 using Neuro.Models.Supernet;
@@ -11,13 +11,14 @@ using static TorchSharp.torch;
 
 namespace Neuro.Cli.Commands;
 
-/// <summary><c>neuro supernet train</c>: trains a weight-entangled Auto-Spikformer supernet over the microcontroller search space.</summary>
+/// <summary><c>neuro supernet train|rank-check</c>: trains a weight-entangled Auto-Spikformer supernet over the microcontroller search space, and checks how it ranks subnets.</summary>
 public static class SupernetCommand
 {
     public static Command Create(CliContext context)
     {
         var command = new Command("supernet", "Weight-sharing supernets for architecture search");
         command.Subcommands.Add(CreateTrain(context));
+        command.Subcommands.Add(SupernetRankCheckCommand.Create(context));
         return command;
     }
 
