@@ -122,7 +122,18 @@ public class CycleModelTests
     public void The_shipped_hardware_files_load()
     {
         foreach (string file in Directory.GetFiles(Path.Combine(RepoRoot(), "sim", "hardware"), "*.json"))
-            Assert.NotNull(HardwareModel.Load(file));
+            Assert.Equal(HardwareModel.Load(file), HardwareModel.Shipped(Path.GetFileNameWithoutExtension(file)), HardwareComparer.Instance);
+        Assert.Equal(HardwareModel.DefaultName, HardwareModel.Shipped().Name);
+    }
+
+    private sealed class HardwareComparer : IEqualityComparer<HardwareModel>
+    {
+        public static readonly HardwareComparer Instance = new();
+
+        public bool Equals(HardwareModel? x, HardwareModel? y) =>
+            x is not null && y is not null && x.Name == y.Name && x.AcLanes == y.AcLanes && x.Banks.SequenceEqual(y.Banks);
+
+        public int GetHashCode(HardwareModel obj) => obj.Name.GetHashCode();
     }
 
     internal static string RepoRoot()

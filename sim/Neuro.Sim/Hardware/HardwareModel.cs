@@ -85,6 +85,23 @@ public sealed record HardwareModel
         return Parse(File.ReadAllText(path), path);
     }
 
+    /// <summary>The name of the model <c>neuro sim</c> uses without <c>--hardware</c>.</summary>
+    public const string DefaultName = "neuro-ac64";
+
+    /// <summary>A model shipped in sim/hardware/ (embedded in this assembly), by file name without <c>.json</c>.</summary>
+    /// <exception cref="NeuroException">No such model ships.</exception>
+    public static HardwareModel Shipped(string name = DefaultName)
+    {
+        using var stream = typeof(HardwareModel).Assembly.GetManifestResourceStream($"hardware/{name}.json")
+            ?? throw new NeuroException($"no shipped hardware model '{name}'; known: {string.Join(", ", ShippedNames)}");
+        using var reader = new StreamReader(stream);
+        return Parse(reader.ReadToEnd(), $"sim/hardware/{name}.json");
+    }
+
+    /// <summary>Names of the shipped models.</summary>
+    public static IEnumerable<string> ShippedNames => typeof(HardwareModel).Assembly.GetManifestResourceNames()
+        .Where(n => n.StartsWith("hardware/", StringComparison.Ordinal)).Select(n => Path.GetFileNameWithoutExtension(n));
+
     /// <summary>Parses and validates hardware JSON; <paramref name="source"/> names it in errors.</summary>
     public static HardwareModel Parse(string json, string source)
     {

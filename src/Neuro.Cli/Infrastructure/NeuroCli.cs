@@ -16,6 +16,7 @@ public static class NeuroCli
         root.Subcommands.Add(EvaluateCommand.Create(context));
         root.Subcommands.Add(SupernetCommand.Create(context));
         root.Subcommands.Add(ProgramCommand.Create(context));
+        root.Subcommands.Add(SimCommand.Create(context));
         return root;
     }
 
