@@ -12,7 +12,8 @@ namespace Neuro.Models.Layers;
 /// </summary>
 public sealed class ElasticBatchNorm : nn.Module<Tensor, Tensor>
 {
-    private const double Epsilon = 1e-5;
+    /// <summary>ε of the normalisation (PyTorch's default); the compiler folds BN with the same value.</summary>
+    public const double Epsilon = 1e-5;
 
     private ElasticBatchNorm(string name, int features) : base(name)
     {
