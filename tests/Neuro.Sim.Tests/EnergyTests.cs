@@ -110,7 +110,8 @@ public class EnergyTests
         // ToTokens: reads 4 B + writes 4 B = 1 access                                          = 10 pJ
         // Linear:   2 events × fan-out 8 = 16 SOPs × 0.1 pJ (i32 add)                           = 1.6 pJ
         //           weights 16 × 1 B = 2 accesses                                              = 20 pJ
-        //           activations: scan 4 + accumulator reads 64 + writes 64 + bias fill 32 = 164 B = 205 pJ
+        //           activations: scan 4 B = half an access                                   = 5 pJ
+        //           accumulators (a 32 B scratchpad, clamped to 8 KB): reads 64 + writes 64 + fill 32 = 160 B = 200 pJ
         //           queue: 2 events pushed and popped × 4 B = 16 B                             = 20 pJ
         // LIF:      8 × (i32 mult 3.1 + 4 × i32 add 0.1)                                       = 28 pJ
         //           activations: X reads 32 + spike writes 8 = 40 B                            = 50 pJ
@@ -124,7 +125,8 @@ public class EnergyTests
         Assert.Equal(14.4, audit.PaperEnergy.Total, 9);
         var fc = audit.Layers.Single(l => l.Name == "fc");
         Assert.Equal(1.6, fc.FullEnergy.Accumulates, 9);
-        Assert.Equal(205, fc.FullEnergy.ActivationSram, 9);
+        Assert.Equal(5, fc.FullEnergy.ActivationSram, 9);
+        Assert.Equal(200, fc.FullEnergy.AccumulatorSram, 9);
         Assert.Equal(20, fc.FullEnergy.EventQueue, 9);
         Assert.Equal(28, audit.Layers.Single(l => l.Name == "lif").FullEnergy.NeuronUpdates, 9);
         Assert.Equal(audit.EnergyPicojoules, audit.FullEnergy.Total);

@@ -40,13 +40,13 @@ public static class AuditReportWriter
         md.AppendLine();
         md.AppendLine("## Per layer");
         md.AppendLine();
-        md.AppendLine("| # | op | kind | in rate | out rate | events | SOPs | dense ops | MACs | neuron upd. | W read B | A read B | A write B | S read B | S write B | cycles | util. | paper | full |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| # | op | kind | in rate | out rate | events | SOPs | dense ops | MACs | neuron upd. | W read B | A read B | A write B | acc. B | S read B | S write B | cycles | util. | paper | full |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var l in result.Layers)
         {
             md.AppendLine(c, $"| {l.Index} | {l.Name} | {l.Kind} | {Rate(l.InputRate)} | {Rate(l.OutputRate)} | {Number(l.Events)} | {Number(l.SynapticOps)} | "
                 + $"{Number(l.DenseOperations)} | {Number(l.Macs)} | {Number(l.NeuronUpdates)} | {Number(l.WeightReadBytes)} | {Number(l.ActivationReadBytes)} | "
-                + $"{Number(l.ActivationWriteBytes)} | {Number(l.StateReadBytes)} | {Number(l.StateWriteBytes)} | {Number(l.Cycles)} | "
+                + $"{Number(l.ActivationWriteBytes)} | {Number(l.AccumulatorBytes)} | {Number(l.StateReadBytes)} | {Number(l.StateWriteBytes)} | {Number(l.Cycles)} | "
                 + $"{(l.Utilisation is { } u ? u.ToString("P1", c) : "–")} | {Energy(l.PaperEnergy.Total)} | {Energy(l.FullEnergy.Total)} |");
         }
         md.AppendLine();

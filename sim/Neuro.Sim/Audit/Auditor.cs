@@ -24,7 +24,7 @@ public enum EnergyMode
 public sealed record LayerAudit(
     int Index, string Name, OpKind Kind, double? InputRate, double? OutputRate,
     double Events, double DenseOperations, double Updates, double SynapticOps, double Macs, double NeuronUpdates,
-    double WeightReadBytes, double ActivationReadBytes, double ActivationWriteBytes, double StateReadBytes, double StateWriteBytes,
+    double WeightReadBytes, double ActivationReadBytes, double ActivationWriteBytes, double AccumulatorBytes, double StateReadBytes, double StateWriteBytes,
     double QueueEvents, double Cycles, double? Utilisation, EnergyBreakdown PaperEnergy, EnergyBreakdown FullEnergy);
 
 /// <summary>Everything an audit found, per layer and in total (per-sample means).</summary>
@@ -138,7 +138,7 @@ public sealed class Auditor
         };
         return new LayerAudit(op, o.Name, o.Kind, inputRate, outputRate,
             c.Events / n, dense, c.Updates / n, c.SynapticOps / n, c.Macs / n, c.NeuronUpdates / n,
-            t.WeightReads / n, t.ActivationReads / n, t.ActivationWrites / n, t.StateReads / n, t.StateWrites / n,
+            t.WeightReads / n, t.ActivationReads / n, t.ActivationWrites / n, t.AccumulatorBytes / n, t.StateReads / n, t.StateWrites / n,
             t.QueueEvents / n, cycles / n, utilisation, paper, full);
     }
 }

@@ -14,6 +14,9 @@ public struct MemoryTraffic
     public long StateReads;
     public long StateWrites;
 
+    /// <summary>i32 accumulator read-modify-writes and bias fills of a synaptic op: its own scratchpad, sized to its output.</summary>
+    public long AccumulatorBytes;
+
     /// <summary>Events pushed into (and later popped from) the event queue.</summary>
     public long QueueEvents;
 
@@ -24,30 +27,33 @@ public struct MemoryTraffic
         ActivationWrites += other.ActivationWrites;
         StateReads += other.StateReads;
         StateWrites += other.StateWrites;
+        AccumulatorBytes += other.AccumulatorBytes;
         QueueEvents += other.QueueEvents;
     }
 }
 
 /// <summary>Energy of some work, by component, in pJ.</summary>
 public sealed record EnergyBreakdown(
-    double Accumulates, double Multiplies, double NeuronUpdates, double WeightSram, double ActivationSram, double StateSram, double EventQueue)
+    double Accumulates, double Multiplies, double NeuronUpdates, double WeightSram, double ActivationSram, double AccumulatorSram,
+    double StateSram, double EventQueue)
 {
-    public static readonly EnergyBreakdown Zero = new(0, 0, 0, 0, 0, 0, 0);
+    public static readonly EnergyBreakdown Zero = new(0, 0, 0, 0, 0, 0, 0, 0);
 
-    public double Total => Accumulates + Multiplies + NeuronUpdates + WeightSram + ActivationSram + StateSram + EventQueue;
+    public double Total => Accumulates + Multiplies + NeuronUpdates + WeightSram + ActivationSram + AccumulatorSram + StateSram + EventQueue;
 
     public EnergyBreakdown Plus(EnergyBreakdown o) => new(Accumulates + o.Accumulates, Multiplies + o.Multiplies,
-        NeuronUpdates + o.NeuronUpdates, WeightSram + o.WeightSram, ActivationSram + o.ActivationSram, StateSram + o.StateSram,
-        EventQueue + o.EventQueue);
+        NeuronUpdates + o.NeuronUpdates, WeightSram + o.WeightSram, ActivationSram + o.ActivationSram, AccumulatorSram + o.AccumulatorSram,
+        StateSram + o.StateSram, EventQueue + o.EventQueue);
 
     public EnergyBreakdown Scale(double factor) => new(Accumulates * factor, Multiplies * factor, NeuronUpdates * factor,
-        WeightSram * factor, ActivationSram * factor, StateSram * factor, EventQueue * factor);
+        WeightSram * factor, ActivationSram * factor, AccumulatorSram * factor, StateSram * factor, EventQueue * factor);
 
     /// <summary>Component names and values in a fixed order, for tables and charts.</summary>
     public IReadOnlyList<(string Component, double Picojoules)> Components =>
     [
         ("accumulates", Accumulates), ("multiplies", Multiplies), ("neuron updates", NeuronUpdates),
-        ("weight SRAM", WeightSram), ("activation SRAM", ActivationSram), ("state SRAM", StateSram), ("event queue", EventQueue),
+        ("weight SRAM", WeightSram), ("activation SRAM", ActivationSram), ("accumulator SRAM", AccumulatorSram), ("state SRAM", StateSram),
+        ("event queue", EventQueue),
     ];
 }
 
@@ -56,12 +62,13 @@ public sealed record EnergyBreakdown(
 /// E_MAC (4.6 pJ) per MAC of dense layers (the count-framed first conv, the head's logits) plus E_AC (0.9 pJ) per SOP.
 /// Full mode charges the 45 nm table by the integer widths the spike-program semantics uses: i32 accumulator adds per SOP,
 /// u8×i8 multiplies (8-bit) plus an i32 add per dense MAC, i8×i32 (32-bit) multiplies for the head, four i32 adds and one
-/// i32 multiply per LIF update, and SRAM traffic per 64-bit access at the size of the bank it touches.
+/// i32 multiply per LIF update, and SRAM traffic per 64-bit access at the size of the bank it touches; a synaptic op's
+/// accumulators are charged at the size of its own output (a scratchpad beside the lanes, not the whole activation bank).
 /// </summary>
 public sealed class OpCost
 {
     private readonly Op _op;
-    private readonly long _inputLength, _outputLength, _classesTimesChannels, _readoutChannels;
+    private readonly long _inputLength, _outputLength, _outputBytes, _classesTimesChannels, _readoutChannels;
     private readonly int _operandBytes;
     private readonly bool _operandInWeights;
 
@@ -70,6 +77,7 @@ public sealed class OpCost
         _op = op;
         _inputLength = op.Inputs.Length > 0 ? program.Buffers[DrivingOrFirst(op)].Length : 0;
         _outputLength = program.Buffers[op.Outputs[0]].Length;
+        _outputBytes = program.Buffers[op.Outputs[0]].ByteLength;
         (_operandBytes, _operandInWeights) = op switch
         {
             Conv2dOp or LinearOp => (1, true),
@@ -136,8 +144,8 @@ public sealed class OpCost
     {
         long operands = targets * _operandBytes;
         t.WeightReads = _operandInWeights ? operands : 0;
-        t.ActivationReads = _inputLength + 4 * targets + (_operandInWeights ? 0 : operands);
-        t.ActivationWrites = 4 * targets + 4 * _outputLength;
+        t.ActivationReads = _inputLength + (_operandInWeights ? 0 : operands);
+        t.AccumulatorBytes = 8 * targets + 4 * _outputLength;
         t.QueueEvents = queued;
     }
 
@@ -163,6 +171,7 @@ public sealed class OpCost
             NeuronUpdates: c.NeuronUpdates * (table[CostTable.Keys.IntMult(32)] + 4 * add32),
             WeightSram: table.SramTraffic(t.WeightReads, hardware.Bank(BankRole.Weights).Bytes),
             ActivationSram: table.SramTraffic(t.ActivationReads + t.ActivationWrites, hardware.Bank(BankRole.Activations).Bytes),
+            AccumulatorSram: table.SramTraffic(t.AccumulatorBytes, _outputBytes),
             StateSram: table.SramTraffic(t.StateReads + t.StateWrites, hardware.Bank(BankRole.State).Bytes),
             EventQueue: table.SramTraffic(2 * t.QueueEvents * hardware.EventEntryBytes, queueBytes));
     }

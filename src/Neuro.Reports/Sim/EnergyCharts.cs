@@ -4,7 +4,7 @@ namespace Neuro.Reports.Sim;
 
 /// <summary>One layer's energy split into named components (pJ per sample).</summary>
 /// <param name="Layer">Op name, shown on the axis.</param>
-/// <param name="Components">Component name → pJ; every layer of one chart lists the same components in the same order.</param>
+/// <param name="Components">Component name → pJ (charts show µJ); every layer of one chart lists the same components in the same order.</param>
 public sealed record LayerEnergyBars(string Layer, IReadOnlyList<(string Component, double Picojoules)> Components);
 
 /// <summary>
@@ -15,7 +15,7 @@ public static class EnergyCharts
 {
     private static readonly Color[] Palette =
     [
-        new(230, 57, 70), new(69, 123, 230), new(42, 157, 143), new(233, 196, 106), new(244, 162, 97), new(131, 56, 236), new(120, 120, 120),
+        new(230, 57, 70), new(69, 123, 230), new(42, 157, 143), new(233, 196, 106), new(244, 162, 97), new(131, 56, 236), new(120, 120, 120), new(29, 53, 87),
     ];
 
     /// <summary>Horizontal bars, one per layer, stacked by component; layers read top to bottom in program order.</summary>
@@ -30,7 +30,7 @@ public static class EnergyCharts
             double position = layers.Count - 1 - i, left = 0;
             for (int c = 0; c < names.Length; c++)
             {
-                double value = layers[i].Components[c].Picojoules;
+                double value = layers[i].Components[c].Picojoules / 1e6;
                 if (value <= 0)
                     continue;
                 bars.Add(new Bar { Position = position, ValueBase = left, Value = left + value, FillColor = Palette[c % Palette.Length], Orientation = Orientation.Horizontal });
@@ -43,7 +43,7 @@ public static class EnergyCharts
         plot.ShowLegend(Alignment.LowerRight);
         LabelLayers(plot, layers.Select(l => l.Layer).ToArray(), vertical: true);
         plot.Axes.Margins(left: 0, right: 0.05, bottom: 0.02, top: 0.02);
-        plot.XLabel("energy per sample (pJ)");
+        plot.XLabel("energy per sample (µJ)");
         plot.Title(title);
         plot.SavePng(path, width, Math.Max(400, 60 + 22 * layers.Count));
     }
@@ -88,13 +88,13 @@ public static class EnergyCharts
             double bottom = 0;
             for (int c = 0; c < modes[m].Count; c++)
             {
-                double value = modes[m][c].Picojoules;
+                double value = modes[m][c].Picojoules / 1e6;
                 if (value <= 0)
                     continue;
                 bars.Add(new Bar { Position = m, ValueBase = bottom, Value = bottom + value, FillColor = Palette[c % Palette.Length] });
                 bottom += value;
             }
-            plot.Add.Text($"{bottom / 1e6:G4} µJ", m, bottom).Alignment = Alignment.LowerCenter;
+            plot.Add.Text($"{bottom:G4} µJ", m, bottom).Alignment = Alignment.LowerCenter;
         }
         plot.Add.Bars(bars);
         for (int c = 0; c < full.Count; c++)
@@ -102,7 +102,7 @@ public static class EnergyCharts
         plot.ShowLegend(Alignment.UpperLeft);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([new Tick(0, "paper (E_MAC, E_AC)"), new Tick(1, "full (45 nm table)")]);
         plot.Axes.Margins(bottom: 0, top: 0.15);
-        plot.YLabel("energy per sample (pJ)");
+        plot.YLabel("energy per sample (µJ)");
         plot.Title(title);
         plot.SavePng(path, width, 700);
     }
