@@ -153,6 +153,21 @@ internal sealed class Conv2dKernel : OpKernel
                 sops += fanOut * value;
             }
         }
+        counters.Events = events;
+        counters.InputSum = inputSum;
+        if (_op.Dense)
+            counters.Macs = _denseMacs;
+        else
+        {
+            counters.Updates = updates;
+            counters.SynapticOps = sops;
+        }
+        if (events * ScatterBelow < positions)
+        {
+            Scatter(input, acc);
+            return;
+        }
+
         for (int p = 0; p < positions; p++)
             start[p + 1] += start[p];
         Span<int> fill = ws.IntTemp.AsSpan(positions * outChannels + positions + 1, positions);
@@ -202,15 +217,43 @@ internal sealed class Conv2dKernel : OpKernel
         for (int p = 0; p < positions; p++)
         for (int o = 0; o < outChannels; o++)
             acc[o * positions + p] = accT[p * outChannels + o];
+    }
 
-        counters.Events = events;
-        counters.InputSum = inputSum;
-        if (_op.Dense)
-            counters.Macs = _denseMacs;
-        else
+    /// <summary>
+    /// Very sparse inputs (fewer than one event per <see cref="ScatterBelow"/> positions, e.g. a count-framed first layer
+    /// at 2 %) scatter each event into the [O, H, W] accumulator directly: the output-stationary pass would spend its time
+    /// visiting empty positions and transposing.
+    /// </summary>
+    public const int ScatterBelow = 4;
+
+    private void Scatter(byte[] input, int[] acc)
+    {
+        int positions = _height * _width, outChannels = _outChannels;
+        for (int o = 0; o < outChannels; o++)
+            acc.AsSpan(o * positions, positions).Fill(_bias?[o] ?? 0);
+        for (int c = 0; c < _channels; c++)
+        for (int y = 0; y < _height; y++)
+        for (int x = 0; x < _width; x++)
         {
-            counters.Updates = updates;
-            counters.SynapticOps = sops;
+            int value = input[(c * _height + y) * _width + x];
+            if (value == 0)
+                continue;
+            for (int ky = 0; ky < 3; ky++)
+            {
+                int oy = y - ky + 1;
+                if (oy < 0 || oy >= _height)
+                    continue;
+                for (int kx = 0; kx < 3; kx++)
+                {
+                    int ox = x - kx + 1;
+                    if (ox < 0 || ox >= _width)
+                        continue;
+                    ReadOnlySpan<short> row = _rows.AsSpan((c * 9 + ky * 3 + kx) * outChannels, outChannels);
+                    int target = oy * _width + ox;
+                    for (int o = 0; o < outChannels; o++)
+                        acc[o * positions + target] += row[o] * value;
+                }
+            }
         }
     }
 }
@@ -320,14 +363,17 @@ internal sealed class LifKernel : OpKernel
         long fired = 0;
         int i = 0;
         for (int a = 0; a < _outer; a++)
-        for (int c = 0; c < _axis; c++)
+        for (int c = 0; c < _axis; c++, i += _inner)
         {
             int theta = _thresholds[c];
-            for (int j = 0; j < _inner; j++, i++)
+            Span<int> v = membrane.AsSpan(i, _inner);
+            ReadOnlySpan<int> x = input.AsSpan(i, _inner);
+            Span<byte> s = spikes.AsSpan(i, _inner);
+            for (int j = 0; j < v.Length; j++)
             {
-                byte s = IntegerMath.LifStep(ref membrane[i], input[i], theta, leak, bits);
-                spikes[i] = s;
-                fired += s;
+                byte spike = IntegerMath.LifStep(ref v[j], x[j], theta, leak, bits);
+                s[j] = spike;
+                fired += spike;
             }
         }
         counters.NeuronUpdates = input.Length;

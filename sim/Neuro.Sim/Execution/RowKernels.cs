@@ -34,6 +34,11 @@ internal static class RowKernels
                 Tile64(ref a0, ref w0, rows, values, unit, start);
             for (; start + 2 * Lanes <= length; start += 2 * Lanes)
                 Tile16(ref a0, ref w0, rows, values, unit, start);
+            if (start + Lanes <= length)
+            {
+                Tile8(ref a0, ref w0, rows, values, unit, start);
+                start += Lanes;
+            }
         }
         for (int o = start; o < length; o++)
         {
@@ -96,6 +101,19 @@ internal static class RowKernels
         }
         s0.StoreUnsafe(ref a, 0);
         s1.StoreUnsafe(ref a, 8);
+    }
+
+    private static void Tile8(ref int a0, ref short w0, ReadOnlySpan<int> rows, ReadOnlySpan<int> values, bool unit, int start)
+    {
+        ref int a = ref Unsafe.Add(ref a0, start);
+        var sum = Vector256.LoadUnsafe(ref a);
+        for (int e = 0; e < rows.Length; e++)
+        {
+            var (low, high) = Vector128.Widen(Vector128.LoadUnsafe(ref Unsafe.Add(ref w0, rows[e] + start)));
+            var row = Vector256.Create(low, high);
+            sum += unit ? row : row * Vector256.Create(values[e]);
+        }
+        sum.StoreUnsafe(ref a);
     }
 
     /// <summary>acc[0..L) += Σ_e values[e] · w[rows[e] .. rows[e]+L) with i32 rows (the K·V products of linear attention).</summary>
