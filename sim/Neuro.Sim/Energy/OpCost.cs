@@ -48,7 +48,8 @@ public sealed record EnergyBreakdown(
     public EnergyBreakdown Scale(double factor) => new(Accumulates * factor, Multiplies * factor, NeuronUpdates * factor,
         WeightSram * factor, ActivationSram * factor, AccumulatorSram * factor, StateSram * factor, EventQueue * factor);
 
-    /// <summary>Component names and values in a fixed order, for tables and charts.</summary>
+    /// <summary>Component names and values in a fixed order, for tables and charts (the JSON has the named fields).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<(string Component, double Picojoules)> Components =>
     [
         ("accumulates", Accumulates), ("multiplies", Multiplies), ("neuron updates", NeuronUpdates),
