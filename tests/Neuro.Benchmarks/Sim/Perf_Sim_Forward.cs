@@ -9,6 +9,8 @@ namespace Neuro.Benchmarks.Sim;
 /// The simulator against TorchSharp's dense float forward of the same model on the same framed synthetic gesture
 /// samples, both on one core; one operation is one sample. Synaptic events per second per core = the events per
 /// sample that setup prints (accumulator updates plus dense MACs, i.e. what the hardware executes) ÷ the mean time.
+/// Run it with <c>--inProcess</c>: BenchmarkDotNet's generated out-of-process project does not get TorchSharp's native
+/// libraries (the repository's libLibTorchSharp patch in build/TorchSharpNative.targets does not reach it).
 /// </summary>
 public class Perf_Sim_Forward
 {
