@@ -1,4 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Neuro.Core.Architecture;
 using Neuro.Sim.Execution;
 using TorchSharp;
@@ -9,11 +12,20 @@ namespace Neuro.Benchmarks.Sim;
 /// The simulator against TorchSharp's dense float forward of the same model on the same framed synthetic gesture
 /// samples, both on one core; one operation is one sample. Synaptic events per second per core = the events per
 /// sample that setup prints (accumulator updates plus dense MACs, i.e. what the hardware executes) ÷ the mean time.
-/// Run it with <c>--inProcess</c>: BenchmarkDotNet's generated out-of-process project does not get TorchSharp's native
-/// libraries (the repository's libLibTorchSharp patch in build/TorchSharpNative.targets does not reach it).
+/// It runs in-process with a long timeout (<see cref="InProcessConfig"/>): BenchmarkDotNet's generated out-of-process
+/// project does not get TorchSharp's native libraries (the repository's libLibTorchSharp patch in
+/// build/TorchSharpNative.targets does not reach it), and one 2-256 invocation takes seconds.
 /// </summary>
+[Config(typeof(InProcessConfig))]
 public class Perf_Sim_Forward
 {
+    private sealed class InProcessConfig : ManualConfig
+    {
+        public InProcessConfig() =>
+            AddJob(Job.ShortRun.WithWarmupCount(1).WithIterationCount(3)
+                .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(30), logOutput: true)));
+    }
+
     private const int SampleCount = 4;
     private SimWorkload? _workload;
     private SimulationEngine? _engine;
