@@ -22,6 +22,7 @@ public static class NeuroCli
         root.Subcommands.Add(SearchCommand.Create(context));
         root.Subcommands.Add(LinkCommands.CreateDeploy(context));
         root.Subcommands.Add(LinkCommands.CreateStream(context));
+        root.Subcommands.Add(SimCommand.Create(context));
         return root;
     }
 

@@ -42,6 +42,16 @@ public sealed class CostTable
 
         /// <summary>32-bit float accumulate: E_AC = 0.9 pJ.</summary>
         public const string Ac = "fp32.add";
+
+        /// <summary>Integer add of <paramref name="bits"/> (8, 16 or 32) bits: the simulator's full mode charges accumulators by their width.</summary>
+        public static string IntAdd(int bits) => $"int{CheckWidth(bits)}.add";
+
+        /// <summary>Integer multiply of <paramref name="bits"/> (8, 16 or 32) bits.</summary>
+        public static string IntMult(int bits) => $"int{CheckWidth(bits)}.mult";
+
+        private static int CheckWidth(int bits) => bits is 8 or 16 or 32
+            ? bits
+            : throw new ArgumentOutOfRangeException(nameof(bits), bits, "the 45 nm table has 8-, 16- and 32-bit integer entries");
     }
 
     /// <summary>The 45 nm table of Horowitz (ISSCC 2014), as the spiking-transformer literature uses it.</summary>
@@ -63,6 +73,9 @@ public sealed class CostTable
         new("sram.1MiB.access64", 100, Horowitz + ": 64-bit read of a 1 MB SRAM"),
         new("dram.access64", 1300, Horowitz + ": 64-bit DRAM access, 1.3–2.6 nJ (low end)"),
     ]);
+
+    /// <summary>Energy of moving <paramref name="bytes"/> bytes through an SRAM of <paramref name="sramBytes"/>: one 64-bit access per 8 bytes (Horowitz quotes energy per 64-bit access).</summary>
+    public double SramTraffic(long bytes, long sramBytes) => bytes / 8.0 * SramAccess64(sramBytes);
 
     /// <summary>
     /// Energy of one 64-bit access to an SRAM of <paramref name="bytes"/> bytes: Horowitz's three points (8 KB 10 pJ,

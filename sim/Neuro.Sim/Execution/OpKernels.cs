@@ -1,0 +1,665 @@
+using Neuro.Program;
+
+namespace Neuro.Sim.Execution;
+
+/// <summary>
+/// One op prepared for fast execution: weights re-laid out once (transposed to i16 rows so an event adds a contiguous
+/// row), geometry precomputed. Kernels hold no per-sample state; everything mutable lives in the <see cref="Workspace"/>.
+/// </summary>
+internal abstract class OpKernel
+{
+    /// <summary>Runs the op for one step and fills its counters with what event-driven hardware would count.</summary>
+    public abstract void Run(Workspace ws, ref StepCounters counters, bool lastStep);
+
+    /// <summary>The buffer whose events drive the op, or −1.</summary>
+    public virtual int DrivingBuffer => -1;
+
+    /// <summary>Longest event list (rows) the op builds at once.</summary>
+    public virtual int EventScratch => 0;
+
+    /// <summary>i32 scratch the op needs.</summary>
+    public virtual int IntScratch => 0;
+
+    /// <summary>i16 scratch the op needs.</summary>
+    public virtual int ShortScratch => 0;
+
+    protected static void FillBias(Span<int> acc, int[]? bias)
+    {
+        if (bias is null)
+            acc.Clear();
+        else
+            bias.CopyTo(acc);
+    }
+}
+
+/// <summary>Per-thread memory of a running program: every buffer plus the kernels' scratch.</summary>
+internal sealed class Workspace
+{
+    public Workspace(SpikeProgram program, IReadOnlyList<OpKernel> kernels)
+    {
+        Bytes = new byte[program.Buffers.Length][];
+        Ints = new int[program.Buffers.Length][];
+        for (int b = 0; b < program.Buffers.Length; b++)
+        {
+            var buffer = program.Buffers[b];
+            if (buffer.Type == BufferType.UInt8)
+                Bytes[b] = new byte[buffer.Length];
+            else
+                Ints[b] = new int[buffer.Length];
+        }
+        int events = Math.Max(1, kernels.Max(k => k.EventScratch));
+        Rows = new int[events];
+        Values = new int[events];
+        IntTemp = new int[Math.Max(1, kernels.Max(k => k.IntScratch))];
+        ShortTemp = new short[Math.Max(1, kernels.Max(k => k.ShortScratch))];
+        PersistentBuffers = [.. Enumerable.Range(0, program.Buffers.Length).Where(b => program.Buffers[b].Kind == BufferKind.Persistent)];
+    }
+
+    public byte[][] Bytes { get; }
+
+    public int[][] Ints { get; }
+
+    public int[] Rows { get; }
+
+    public int[] Values { get; }
+
+    public int[] IntTemp { get; }
+
+    public short[] ShortTemp { get; }
+
+    private int[] PersistentBuffers { get; }
+
+    /// <summary>The logits the Readout computed at the last step of the current sample.</summary>
+    public int[] Logits { get; set; } = [];
+
+    /// <summary>Zeroes the membranes and readout sums: the start of every sample.</summary>
+    public void ResetState()
+    {
+        Logits = [];
+        foreach (int b in PersistentBuffers)
+        {
+            if (Ints[b] is { } ints)
+                Array.Clear(ints);
+            else
+                Array.Clear(Bytes[b]);
+        }
+    }
+}
+
+/// <summary>Conv2d 3×3/1/1, output-stationary: each output position sums the weight rows of the events under its 9 taps.</summary>
+internal sealed class Conv2dKernel : OpKernel
+{
+    private readonly Conv2dOp _op;
+    private readonly int _channels, _height, _width, _outChannels;
+    private readonly short[] _rows;   // [(c·9 + ky·3 + kx)][O]
+    private readonly int[]? _bias;
+    private readonly int[] _taps;     // in-bounds taps per input position
+    private readonly long _denseMacs;
+
+    public Conv2dKernel(SpikeProgram program, Conv2dOp op)
+    {
+        _op = op;
+        var shape = program.Buffers[op.Input].Shape;
+        (_channels, _height, _width) = (shape[0], shape[1], shape[2]);
+        _outChannels = program.Buffers[op.Output].Shape[0];
+        var weights = program.Tensors[op.Weights];
+        _rows = new short[_channels * 9 * _outChannels];
+        for (int o = 0; o < _outChannels; o++)
+        for (int c = 0; c < _channels; c++)
+        for (int tap = 0; tap < 9; tap++)
+            _rows[(c * 9 + tap) * _outChannels + o] = (short)weights.Int8At((o * _channels + c) * 9 + tap);
+        _bias = op.Bias == Op.NoTensor ? null : [.. Enumerable.Range(0, _outChannels).Select(program.Tensors[op.Bias].Int32At)];
+        _taps = new int[_height * _width];
+        for (int y = 0; y < _height; y++)
+        for (int x = 0; x < _width; x++)
+            _taps[y * _width + x] = Span(y, _height) * Span(x, _width);
+        _denseMacs = (long)_channels * _outChannels * _taps.Sum();
+    }
+
+    /// <summary>How many of the 3 kernel rows (or columns) at coordinate <paramref name="i"/> land inside a map of size <paramref name="n"/>.</summary>
+    private static int Span(int i, int n) => (i > 0 ? 1 : 0) + 1 + (i < n - 1 ? 1 : 0);
+
+    public override int DrivingBuffer => _op.Input;
+
+    public override int EventScratch => 9 * _channels + _channels * _height * _width;
+
+    public override int IntScratch => _height * _width * _outChannels + 2 * _height * _width + 1;
+
+    public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
+    {
+        byte[] input = ws.Bytes[_op.Input];
+        int[] acc = ws.Ints[_op.Output];
+        int positions = _height * _width, outChannels = _outChannels;
+        Span<int> accT = ws.IntTemp.AsSpan(0, positions * outChannels);
+        // Events bucketed by position (a counting sort): start[p]..start[p+1] index the channel·9 row base and value.
+        Span<int> start = ws.IntTemp.AsSpan(positions * outChannels, positions + 1);
+        Span<int> eventRow = ws.Rows.AsSpan(9 * _channels);
+        Span<int> eventValue = ws.Values.AsSpan(9 * _channels);
+        start.Clear();
+        long events = 0, inputSum = 0, updates = 0, sops = 0;
+        for (int c = 0; c < _channels; c++)
+        {
+            ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
+            for (int p = 0; p < positions; p++)
+            {
+                int value = plane[p];
+                if (value == 0)
+                    continue;
+                start[p + 1]++;
+                events++;
+                inputSum += value;
+                long fanOut = (long)_taps[p] * outChannels;
+                updates += fanOut;
+                sops += fanOut * value;
+            }
+        }
+        counters.Events = events;
+        counters.InputSum = inputSum;
+        if (_op.Dense)
+            counters.Macs = _denseMacs;
+        else
+        {
+            counters.Updates = updates;
+            counters.SynapticOps = sops;
+        }
+        if (events * ScatterBelow < positions)
+        {
+            Scatter(input, acc);
+            return;
+        }
+
+        for (int p = 0; p < positions; p++)
+            start[p + 1] += start[p];
+        Span<int> fill = ws.IntTemp.AsSpan(positions * outChannels + positions + 1, positions);
+        start[..positions].CopyTo(fill);
+        for (int c = 0; c < _channels; c++)
+        {
+            ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
+            for (int p = 0; p < positions; p++)
+            {
+                int value = plane[p];
+                if (value == 0)
+                    continue;
+                int slot = fill[p]++;
+                eventRow[slot] = c * 9 * outChannels;
+                eventValue[slot] = value;
+            }
+        }
+        bool unit = inputSum == events;
+        Span<int> rows = ws.Rows.AsSpan(0, 9 * _channels);
+        Span<int> values = ws.Values.AsSpan(0, 9 * _channels);
+        for (int oy = 0; oy < _height; oy++)
+        for (int ox = 0; ox < _width; ox++)
+        {
+            int count = 0;
+            for (int ky = 0; ky < 3; ky++)
+            {
+                int y = oy + ky - 1;
+                if (y < 0 || y >= _height)
+                    continue;
+                for (int kx = 0; kx < 3; kx++)
+                {
+                    int x = ox + kx - 1;
+                    if (x < 0 || x >= _width)
+                        continue;
+                    int p = y * _width + x, tapOffset = (ky * 3 + kx) * outChannels;
+                    for (int e = start[p]; e < start[p + 1]; e++)
+                    {
+                        rows[count] = eventRow[e] + tapOffset;
+                        values[count++] = eventValue[e];
+                    }
+                }
+            }
+            Span<int> target = accT.Slice((oy * _width + ox) * outChannels, outChannels);
+            FillBias(target, _bias);
+            RowKernels.AccumulateRows(target, _rows, rows[..count], values[..count], unit);
+        }
+        for (int p = 0; p < positions; p++)
+        for (int o = 0; o < outChannels; o++)
+            acc[o * positions + p] = accT[p * outChannels + o];
+    }
+
+    /// <summary>
+    /// Very sparse inputs (fewer than one event per <see cref="ScatterBelow"/> positions, e.g. a count-framed first layer
+    /// at 2 %) scatter each event into the [O, H, W] accumulator directly: the output-stationary pass would spend its time
+    /// visiting empty positions and transposing.
+    /// </summary>
+    public const int ScatterBelow = 4;
+
+    private void Scatter(byte[] input, int[] acc)
+    {
+        int positions = _height * _width, outChannels = _outChannels;
+        for (int o = 0; o < outChannels; o++)
+            acc.AsSpan(o * positions, positions).Fill(_bias?[o] ?? 0);
+        for (int c = 0; c < _channels; c++)
+        for (int y = 0; y < _height; y++)
+        for (int x = 0; x < _width; x++)
+        {
+            int value = input[(c * _height + y) * _width + x];
+            if (value == 0)
+                continue;
+            for (int ky = 0; ky < 3; ky++)
+            {
+                int oy = y - ky + 1;
+                if (oy < 0 || oy >= _height)
+                    continue;
+                for (int kx = 0; kx < 3; kx++)
+                {
+                    int ox = x - kx + 1;
+                    if (ox < 0 || ox >= _width)
+                        continue;
+                    ReadOnlySpan<short> row = _rows.AsSpan((c * 9 + ky * 3 + kx) * outChannels, outChannels);
+                    int target = oy * _width + ox;
+                    for (int o = 0; o < outChannels; o++)
+                        acc[o * positions + target] += row[o] * value;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Linear over tokens. Each token's events add i16 weight rows; when a token's input is mostly nonzero and the CPU has
+/// AVX2, dense i16 dot products over the untransposed weights are cheaper than building the event list.
+/// </summary>
+internal sealed class LinearKernel : OpKernel
+{
+    /// <summary>
+    /// Above this fraction of nonzero inputs a token uses the dense kernel: the event path costs one row per event
+    /// (O adds) while the dense path costs O·I/16 multiply-adds whatever the density, so they cross near 1/16 of the
+    /// row-add rate's advantage; 0.25 leaves margin for the event list's bookkeeping.
+    /// </summary>
+    public const double DenseAbove = 0.25;
+
+    private readonly LinearOp _op;
+    private readonly int _tokens, _inFeatures, _outFeatures;
+    private readonly short[] _rows;   // [I][O]
+    private readonly short[] _dense;  // [O][I]
+    private readonly int[]? _bias;
+
+    public LinearKernel(SpikeProgram program, LinearOp op)
+    {
+        _op = op;
+        var shape = program.Buffers[op.Input].Shape;
+        (_tokens, _inFeatures) = (shape[0], shape[1]);
+        _outFeatures = program.Buffers[op.Output].Shape[1];
+        var weights = program.Tensors[op.Weights];
+        _rows = new short[_inFeatures * _outFeatures];
+        _dense = new short[_inFeatures * _outFeatures];
+        for (int o = 0; o < _outFeatures; o++)
+        for (int i = 0; i < _inFeatures; i++)
+        {
+            short w = (short)weights.Int8At(o * _inFeatures + i);
+            _rows[i * _outFeatures + o] = w;
+            _dense[o * _inFeatures + i] = w;
+        }
+        _bias = op.Bias == Op.NoTensor ? null : [.. Enumerable.Range(0, _outFeatures).Select(program.Tensors[op.Bias].Int32At)];
+    }
+
+    public override int DrivingBuffer => _op.Input;
+
+    public override int EventScratch => _inFeatures;
+
+    public override int ShortScratch => _inFeatures;
+
+    public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
+    {
+        byte[] input = ws.Bytes[_op.Input];
+        int[] acc = ws.Ints[_op.Output];
+        long events = 0, inputSum = 0;
+        int denseFrom = (int)Math.Ceiling(DenseAbove * _inFeatures);
+        for (int n = 0; n < _tokens; n++)
+        {
+            ReadOnlySpan<byte> row = input.AsSpan(n * _inFeatures, _inFeatures);
+            Span<int> target = acc.AsSpan(n * _outFeatures, _outFeatures);
+            FillBias(target, _bias);
+            int count = RowKernels.CollectEvents(row, _outFeatures, 0, ws.Rows, ws.Values, out long sum);
+            events += count;
+            inputSum += sum;
+            if (RowKernels.DenseAccelerated && count > denseFrom)
+            {
+                Span<short> x = ws.ShortTemp.AsSpan(0, _inFeatures);
+                for (int i = 0; i < x.Length; i++)
+                    x[i] = row[i];
+                RowKernels.DotRows(target, _dense, x);
+            }
+            else
+                RowKernels.AccumulateRows(target, _rows, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), sum == count);
+        }
+        counters.Events = events;
+        counters.InputSum = inputSum;
+        counters.Updates = events * _outFeatures;
+        counters.SynapticOps = inputSum * _outFeatures;
+    }
+}
+
+/// <summary>LIF over any shape, θ per channel along one axis; the arithmetic is <see cref="IntegerMath.LifStep"/> itself.</summary>
+internal sealed class LifKernel : OpKernel
+{
+    private readonly LifOp _op;
+    private readonly int _outer, _axis, _inner;
+    private readonly int[] _thresholds;
+
+    public LifKernel(SpikeProgram program, LifOp op)
+    {
+        _op = op;
+        var shape = program.Buffers[op.Input].Shape;
+        _axis = shape[op.ChannelAxis];
+        _outer = 1;
+        for (int a = 0; a < op.ChannelAxis; a++)
+            _outer *= shape[a];
+        _inner = 1;
+        for (int a = op.ChannelAxis + 1; a < shape.Length; a++)
+            _inner *= shape[a];
+        var theta = program.Tensors[op.Thresholds];
+        _thresholds = [.. Enumerable.Range(0, _axis).Select(c => theta.Int32At(theta.Length == 1 ? 0 : c))];
+    }
+
+    public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
+    {
+        int[] input = ws.Ints[_op.Input], membrane = ws.Ints[_op.Membrane];
+        byte[] spikes = ws.Bytes[_op.Output];
+        int leak = _op.Leak, bits = _op.FractionalBits;
+        long fired = 0;
+        int i = 0;
+        for (int a = 0; a < _outer; a++)
+        for (int c = 0; c < _axis; c++, i += _inner)
+        {
+            int theta = _thresholds[c];
+            Span<int> v = membrane.AsSpan(i, _inner);
+            ReadOnlySpan<int> x = input.AsSpan(i, _inner);
+            Span<byte> s = spikes.AsSpan(i, _inner);
+            for (int j = 0; j < v.Length; j++)
+            {
+                byte spike = IntegerMath.LifStep(ref v[j], x[j], theta, leak, bits);
+                s[j] = spike;
+                fired += spike;
+            }
+        }
+        counters.NeuronUpdates = input.Length;
+        counters.OutputSum = fired;
+    }
+}
+
+internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op) : OpKernel
+{
+    private readonly int[] _in = [.. program.Buffers[op.Input].Shape];
+    private readonly int[] _out = [.. program.Buffers[op.Output].Shape];
+
+    public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
+    {
+        byte[] input = ws.Bytes[op.Input], output = ws.Bytes[op.Output];
+        int height = _in[1], width = _in[2], outHeight = _out[1], outWidth = _out[2];
+        long sum = 0;
+        int index = 0;
+        for (int c = 0; c < _in[0]; c++)
+        for (int oy = 0; oy < outHeight; oy++)
+        {
+            int y0 = Math.Max(0, 2 * oy - 1), y1 = Math.Min(height - 1, 2 * oy + 1);
+            for (int ox = 0; ox < outWidth; ox++)
+            {
+                int x0 = Math.Max(0, 2 * ox - 1), x1 = Math.Min(width - 1, 2 * ox + 1);
+                byte best = 0;
+                for (int y = y0; y <= y1; y++)
+                for (int x = x0; x <= x1; x++)
+                    best = Math.Max(best, input[(c * height + y) * width + x]);
+                output[index++] = best;
+                sum += best;
+            }
+        }
+        counters.OutputSum = sum;
+    }
+}
+
+internal sealed class ToTokensKernel(SpikeProgram program, ToTokensOp op) : OpKernel
+{
+    private readonly int[] _in = [.. program.Buffers[op.Input].Shape];
+
+    public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
+    {
+        byte[] input = ws.Bytes[op.Input], output = ws.Bytes[op.Output];
+        int channels = _in[0], positions = _in[1] * _in[2];
+        long sum = 0;
+        for (int c = 0; c < channels; c++)
+        for (int p = 0; p < positions; p++)
+        {
+            byte value = input[c * positions + p];
+            output[p * channels + c] = value;
+            sum += value;
+        }
+        counters.OutputSum = sum;
+    }
+}
+
+internal sealed class AddKernel(AddOp op) : OpKernel
+{
+    public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
+    {
+        byte[] left = ws.Bytes[op.Left], right = ws.Bytes[op.Right], output = ws.Bytes[op.Output];
+        long sum = 0;
+        for (int i = 0; i < output.Length; i++)
+        {
+            byte value = IntegerMath.AddSaturating(left[i], right[i]);
+            output[i] = value;
+            sum += value;
+        }
+        counters.OutputSum = sum;
+    }
+}
+
+/// <summary>Shared geometry of the four attention products over tokens [N, C] with h heads of d channels.</summary>
+internal abstract class AttentionKernel : OpKernel
+{
+    protected AttentionKernel(SpikeProgram program, int tokensBuffer, int heads)
+    {
+        var shape = program.Buffers[tokensBuffer].Shape;
+        (Tokens, Channels) = (shape[0], shape[1]);
+        Heads = heads;
+        Depth = Channels / heads;
+    }
+
+    protected int Tokens { get; }
+
+    protected int Channels { get; }
+
+    protected int Heads { get; }
+
+    protected int Depth { get; }
+
+    /// <summary>Counts the events of a u8 [N, C] driver: every event reaches <paramref name="fanOut"/> targets.</summary>
+    protected static void CountEvents(ReadOnlySpan<byte> driver, int fanOut, ref StepCounters counters)
+    {
+        long events = 0, sum = 0;
+        foreach (byte value in driver)
+        {
+            events += value == 0 ? 0 : 1;
+            sum += value;
+        }
+        counters.Events = events;
+        counters.InputSum = sum;
+        counters.Updates = events * fanOut;
+        counters.SynapticOps = sum * fanOut;
+    }
+
+    /// <summary>Widens a u8 [N, C] matrix to i16, transposed to [C, N] when asked, so its rows can be added as weight rows.</summary>
+    protected static void Widen(ReadOnlySpan<byte> source, Span<short> target, int rows, int columns, bool transpose)
+    {
+        for (int r = 0; r < rows; r++)
+        for (int c = 0; c < columns; c++)
+            target[transpose ? c * rows + r : r * columns + c] = source[r * columns + c];
+    }
+}
+
+/// <summary>counts[g,n,m] = Σ_j q[n,g·d+j]·k[m,g·d+j]: each q event adds the row k[·, c] (K transposed) of N coincidences.</summary>
+internal sealed class MatMulQKKernel(SpikeProgram program, MatMulQKOp op) : AttentionKernel(program, op.Query, op.Heads)
+{
+    public override int DrivingBuffer => op.Query;
+
+    public override int EventScratch => Depth;
+
+    public override int ShortScratch => Tokens * Channels;
+
+    public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
+    {
+        byte[] q = ws.Bytes[op.Query];
+        int[] output = ws.Ints[op.Output];
+        Span<short> keyT = ws.ShortTemp.AsSpan(0, Tokens * Channels);
+        Widen(ws.Bytes[op.Key], keyT, Tokens, Channels, transpose: true);
+        for (int n = 0; n < Tokens; n++)
+        for (int g = 0; g < Heads; g++)
+        {
+            int count = RowKernels.CollectEvents(q.AsSpan(n * Channels + g * Depth, Depth), Tokens, g * Depth * Tokens, ws.Rows, ws.Values, out long sum);
+            Span<int> target = output.AsSpan((g * Tokens + n) * Tokens, Tokens);
+            target.Clear();
+            RowKernels.AccumulateRows(target, keyT, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), sum == count);
+        }
+        CountEvents(q, Tokens, ref counters);
+    }
+}
+
+/// <summary>out[n,g·d+j] = Σ_m counts[g,n,m]·v[m,g·d+j]: computed per output row over the nonzero counts; counted as v's events (fan-out N).</summary>
+internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op) : AttentionKernel(program, op.Value, op.Heads)
+{
+    public override int DrivingBuffer => op.Value;
+
+    public override int EventScratch => Tokens;
+
+    public override int ShortScratch => Tokens * Channels;
+
+    public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
+    {
+        int[] counts = ws.Ints[op.Counts], output = ws.Ints[op.Output];
+        Span<short> value = ws.ShortTemp.AsSpan(0, Tokens * Channels);
+        Widen(ws.Bytes[op.Value], value, Tokens, Channels, transpose: false);
+        for (int n = 0; n < Tokens; n++)
+        for (int g = 0; g < Heads; g++)
+        {
+            ReadOnlySpan<int> row = counts.AsSpan((g * Tokens + n) * Tokens, Tokens);
+            int count = 0;
+            for (int m = 0; m < Tokens; m++)
+            {
+                if (row[m] == 0)
+                    continue;
+                ws.Rows[count] = m * Channels + g * Depth;
+                ws.Values[count++] = row[m];
+            }
+            Span<int> target = output.AsSpan(n * Channels + g * Depth, Depth);
+            target.Clear();
+            RowKernels.AccumulateRows(target, value, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), unit: false);
+        }
+        CountEvents(ws.Bytes[op.Value], Tokens, ref counters);
+    }
+}
+
+/// <summary>kv[g,i,j] = Σ_n k[n,g·d+i]·v[n,g·d+j]: each k event adds the row v[n, head g]; fan-out d.</summary>
+internal sealed class MatMulKVKernel(SpikeProgram program, MatMulKVOp op) : AttentionKernel(program, op.Key, op.Heads)
+{
+    public override int DrivingBuffer => op.Key;
+
+    public override int EventScratch => Tokens;
+
+    public override int ShortScratch => Tokens * Channels;
+
+    public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
+    {
+        byte[] k = ws.Bytes[op.Key];
+        int[] output = ws.Ints[op.Output];
+        Span<short> value = ws.ShortTemp.AsSpan(0, Tokens * Channels);
+        Widen(ws.Bytes[op.Value], value, Tokens, Channels, transpose: false);
+        bool unit = true;
+        for (int g = 0; g < Heads; g++)
+        for (int i = 0; i < Depth; i++)
+        {
+            int c = g * Depth + i, count = 0;
+            for (int n = 0; n < Tokens; n++)
+            {
+                int key = k[n * Channels + c];
+                if (key == 0)
+                    continue;
+                ws.Rows[count] = n * Channels + g * Depth;
+                ws.Values[count++] = key;
+                unit &= key == 1;
+            }
+            Span<int> target = output.AsSpan((g * Depth + i) * Depth, Depth);
+            target.Clear();
+            RowKernels.AccumulateRows(target, value, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), unit);
+        }
+        CountEvents(k, Depth, ref counters);
+    }
+}
+
+/// <summary>out[n,g·d+j] = Σ_i q[n,g·d+i]·kv[g,i,j]: each q event adds the i32 row kv[g,i,·]; fan-out d.</summary>
+internal sealed class MatMulQKVKernel(SpikeProgram program, MatMulQKVOp op) : AttentionKernel(program, op.Query, op.Heads)
+{
+    public override int DrivingBuffer => op.Query;
+
+    public override int EventScratch => Depth;
+
+    public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
+    {
+        byte[] q = ws.Bytes[op.Query];
+        int[] kv = ws.Ints[op.KeyValue], output = ws.Ints[op.Output];
+        for (int n = 0; n < Tokens; n++)
+        for (int g = 0; g < Heads; g++)
+        {
+            int count = RowKernels.CollectEvents(q.AsSpan(n * Channels + g * Depth, Depth), Depth, g * Depth * Depth, ws.Rows, ws.Values, out _);
+            Span<int> target = output.AsSpan(n * Channels + g * Depth, Depth);
+            target.Clear();
+            RowKernels.AccumulateRows(target, kv, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count));
+        }
+        CountEvents(q, Depth, ref counters);
+    }
+}
+
+/// <summary>The head: per-step channel sums, and after the last step logits in int64 saturated to int32.</summary>
+internal sealed class ReadoutKernel : OpKernel
+{
+    private readonly ReadoutOp _op;
+    private readonly int _tokens, _channels, _classes;
+    private readonly int[] _weights;
+    private readonly int[]? _bias;
+
+    public ReadoutKernel(SpikeProgram program, ReadoutOp op)
+    {
+        _op = op;
+        var shape = program.Buffers[op.Input].Shape;
+        (_tokens, _channels) = (shape[0], shape[1]);
+        var weights = program.Tensors[op.Weights];
+        _classes = weights.Shape[0];
+        _weights = [.. Enumerable.Range(0, weights.Length).Select(weights.Int8At)];
+        _bias = op.Bias == Op.NoTensor ? null : [.. Enumerable.Range(0, _classes).Select(program.Tensors[op.Bias].Int32At)];
+    }
+
+    public override int DrivingBuffer => _op.Input;
+
+    public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
+    {
+        byte[] input = ws.Bytes[_op.Input];
+        int[] sum = ws.Ints[_op.Sum];
+        long events = 0, inputSum = 0;
+        for (int n = 0; n < _tokens; n++)
+        for (int c = 0; c < _channels; c++)
+        {
+            int value = input[n * _channels + c];
+            sum[c] += value;
+            events += value == 0 ? 0 : 1;
+            inputSum += value;
+        }
+        counters.Events = events;
+        counters.InputSum = inputSum;
+        counters.Updates = events;
+        counters.SynapticOps = inputSum;
+        if (!lastStep)
+            return;
+        int[] logits = new int[_classes];
+        for (int j = 0; j < _classes; j++)
+        {
+            long logit = _bias?[j] ?? 0;
+            for (int c = 0; c < _channels; c++)
+                logit += (long)_weights[j * _channels + c] * sum[c];
+            logits[j] = IntegerMath.SaturateInt32(logit);
+        }
+        ws.Logits = logits;
+        counters.Macs = (long)_classes * _channels;
+    }
+}

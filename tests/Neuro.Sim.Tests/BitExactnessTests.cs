@@ -1,0 +1,93 @@
+using Neuro.Core.Errors;
+using Neuro.Program;
+using Neuro.Program.Tests.Support;
+using Neuro.Sim.Execution;
+using Neuro.Sim.Tests.Support;
+
+namespace Neuro.Sim.Tests;
+
+/// <summary>The simulator against the reference interpreter: same logits, counters and every buffer after every step.</summary>
+public class BitExactnessTests
+{
+    public static TheoryData<ulong> Seeds => [.. Enumerable.Range(0, 60).Select(seed => (ulong)seed)];
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Random_programs_match_the_reference_on_several_samples(ulong seed)
+    {
+        var verified = ProgramVerifier.Verify(RandomProgramGenerator.Generate(seed));
+        var engine = new SimulationEngine(verified);
+        for (ulong s = 0; s < 3; s++)
+            AssertSame(verified, engine, RandomProgramGenerator.Sample(verified.Program, seed * 31 + s));
+    }
+
+    public static TheoryData<int> WideSeeds => [.. Enumerable.Range(0, 8)];
+
+    [Theory]
+    [MemberData(nameof(WideSeeds))]
+    public void Wide_programs_that_reach_the_vector_tiles_and_the_dense_kernel_match_the_reference(int seed)
+    {
+        var verified = WideProgram.Build(seed, linearAttention: seed % 2 == 0, counts: seed % 3 != 0);
+        var engine = new SimulationEngine(verified);
+        var fired = new long[verified.Program.Ops.Length];
+        foreach (int density in new[] { 3, 30, 90 })
+        {
+            var sample = WideProgram.Sample(verified.Program, seed, density);
+            AssertSame(verified, engine, sample);
+            var run = engine.Run(sample);
+            for (int op = 0; op < fired.Length; op++)
+                fired[op] += run.At(op, 0).OutputSum + run.At(op, 1).OutputSum;
+        }
+        // Every LIF fires on some sample, so no layer is compared on all-zero inputs only.
+        foreach (var (op, index) in verified.Program.Ops.Select((op, i) => (op, i)).Where(p => p.op is LifOp))
+            Assert.True(fired[index] > 0, $"{op.Name} never fired");
+    }
+
+    [Fact]
+    public void Batched_runs_across_threads_equal_one_by_one_runs()
+    {
+        var verified = WideProgram.Build(1, linearAttention: false, counts: true);
+        var engine = new SimulationEngine(verified);
+        var samples = Enumerable.Range(0, 12).Select(i => WideProgram.Sample(verified.Program, i, 10 + 7 * i)).ToArray();
+        var batch = engine.RunBatch(samples, parallelism: 4);
+        for (int i = 0; i < samples.Length; i++)
+        {
+            var single = engine.Run(samples[i]);
+            Assert.Equal(single.Logits, batch[i].Logits);
+            Assert.Equal(single.Counters, batch[i].Counters);
+        }
+    }
+
+    [Fact]
+    public void A_sample_of_the_wrong_length_or_with_non_binary_values_is_refused_with_where()
+    {
+        var verified = ProgramVerifier.Verify(RandomProgramGenerator.Generate(3));
+        var engine = new SimulationEngine(verified);
+        var sample = RandomProgramGenerator.Sample(verified.Program, 1);
+        var error = Assert.Throws<NeuroException>(() => engine.Run(sample.AsSpan(1)));
+        Assert.Contains("expects T·C·H·W", error.Message);
+
+        var binary = ProgramVerifier.Verify(Enumerable.Range(0, 50).Select(s => RandomProgramGenerator.Generate((ulong)s))
+            .First(p => p.Input.Encoding == FrameEncoding.Binary));
+        var bad = RandomProgramGenerator.Sample(binary.Program, 2);
+        bad[^1] = 2;
+        var refused = Assert.Throws<NeuroException>(() => new SimulationEngine(binary).Run(bad));
+        Assert.Contains($"element {binary.Program.Input.FrameLength - 1}", refused.Message);
+    }
+
+    internal static void AssertSame(VerifiedProgram verified, SimulationEngine engine, byte[] sample)
+    {
+        var expected = new ReferenceInterpreter(verified, TraceLevel.AllBuffers).Run(sample);
+        var (actual, traces) = engine.RunTraced(sample);
+        Assert.Equal(expected.Logits.ToArray(), actual.Logits);
+        Assert.Equal(expected.PredictedClass, actual.PredictedClass);
+        var counters = actual.ToOpCounters(verified.Program);
+        for (int op = 0; op < counters.Length; op++)
+            Assert.True(expected.Counters[op].Steps.SequenceEqual(counters[op].Steps), $"counters of op {op} '{counters[op].Name}' differ");
+        foreach (var (name, steps) in expected.Traces)
+        {
+            for (int t = 0; t < steps.Length; t++)
+                Assert.True(steps[t].SequenceEqual(traces[name][t]), $"buffer '{name}' differs after step {t}");
+        }
+    }
+}
