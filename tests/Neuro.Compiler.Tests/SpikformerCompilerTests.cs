@@ -5,6 +5,7 @@ using Neuro.Models.Spikformer;
 using Neuro.Models.Training;
 using Neuro.Program;
 using TorchSharp;
+using Neuro.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Neuro.Compiler.Tests;
@@ -46,30 +47,12 @@ public class SpikformerCompilerTests(ITestOutputHelper output)
         return new InMemorySamples(shape, frames, labels);
     }
 
-    /// <summary>
-    /// A model with BN statistics and affine parameters that are not the identity, as after training, set so every
-    /// layer fires at a few to tens of percent (a freshly initialised model is nearly silent past its first LIF,
-    /// which would make any agreement trivial).
-    /// </summary>
+    /// <summary>A model that fires like a trained one, its head bias zeroed so its answers depend on the input.</summary>
     internal static SpikformerModel TrainedLikeModel(ArchitectureConfig config, int seed)
     {
-        torch.manual_seed(seed);
-        var model = SpikformerModel.Create(config);
+        var model = FiringModels.Create(config, seed);
         using var _ = torch.no_grad();
-        foreach (var (name, tensor) in model.state_dict())
-        {
-            if (name.EndsWith("running_mean", StringComparison.Ordinal))
-                tensor.copy_(torch.randn_like(tensor) * 0.1);
-            else if (name.EndsWith("running_var", StringComparison.Ordinal))
-                tensor.copy_(torch.rand_like(tensor) * 0.5 + 0.25);
-            else if (name.Contains("bn", StringComparison.Ordinal) && name.EndsWith(".weight", StringComparison.Ordinal))
-                tensor.copy_(torch.rand_like(tensor) * 2 + 1);
-            else if (name.Contains("bn", StringComparison.Ordinal) && name.EndsWith(".bias", StringComparison.Ordinal))
-                tensor.copy_(torch.randn_like(tensor) * 0.5 + 0.8);
-            else if (name == "head.linear.bias")
-                tensor.zero_();
-        }
-        model.eval();
+        model.state_dict()["head.linear.bias"].zero_();
         return model;
     }
 

@@ -4,7 +4,7 @@ using Neuro.Data.Framing;
 using Neuro.Data.Synthetic;
 using Neuro.Models.Spikformer;
 using Neuro.Program;
-using TorchSharp;
+using Neuro.Tests.Support;
 
 namespace Neuro.Benchmarks.Sim;
 
@@ -42,23 +42,7 @@ internal sealed class SimWorkload : IDisposable
     public static SimWorkload Create(string preset, int sampleCount, int seed = 1)
     {
         var config = Presets.Get(preset);
-        torch.manual_seed(seed);
-        var model = SpikformerModel.Create(config);
-        using (torch.no_grad())
-        {
-            foreach (var (name, tensor) in model.state_dict())
-            {
-                if (name.EndsWith("running_mean", StringComparison.Ordinal))
-                    tensor.copy_(torch.randn_like(tensor) * 0.1);
-                else if (name.EndsWith("running_var", StringComparison.Ordinal))
-                    tensor.copy_(torch.rand_like(tensor) * 0.5 + 0.25);
-                else if (name.Contains("bn", StringComparison.Ordinal) && name.EndsWith(".weight", StringComparison.Ordinal))
-                    tensor.copy_(torch.rand_like(tensor) * 2 + 1);
-                else if (name.Contains("bn", StringComparison.Ordinal) && name.EndsWith(".bias", StringComparison.Ordinal))
-                    tensor.copy_(torch.randn_like(tensor) * 0.5 + 0.8);
-            }
-        }
-        model.eval();
+        var model = FiringModels.Create(config, seed);
         var program = SpikformerCompiler.Compile(model).Program;
         var input = program.Program.Input;
         var framing = new FramingOptions(input.TimeSteps, FrameSplit.Number, input.Downsample,
