@@ -76,8 +76,10 @@ public sealed class CompileCommandTests(CompileFixture fixture) : IClassFixture<
     {
         var (checkpoint, _) = Prepare();
         string boardFile = Path.Combine(_dir, "tiny-board.json");
-        File.WriteAllText(boardFile, File.ReadAllText(Path.Combine(Core.Boards.BoardCatalog.DirectoryOf("netduinoplus2"), "board.json"))
-            .Replace("\"bytes\": 131072", "\"bytes\": 20480"));
+        // The same board with 4 KiB of SRAM above its runtime reserve and no RAM program slots.
+        var board = Core.Boards.BoardCatalog.Load("netduinoplus2");
+        var tiny = board with { Sram = board.Sram with { Bytes = board.Reserve.SramBytes + 4096 }, Slots = null };
+        File.WriteAllText(boardFile, JsonSerializer.Serialize(tiny, Core.Boards.BoardCatalog.Options));
         string program = Path.Combine(_dir, "model.nsp");
 
         var (exit, _, error) = Run("compile", checkpoint, "--board", boardFile, "--out", program);
