@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Neuro.Link.Tests.Support;
+using Neuro.Program;
+using Neuro.Program.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Neuro.Link.Tests;
+
+/// <summary>
+/// The firmware <c>neuro firmware</c> generates (loader shape, link protocol, key provisioned from a key file) on the
+/// host board and on QEMU's mps2-an386 (Cortex-M4, <c>-icount shift=0</c>), driven through its pseudo-terminal by
+/// DeployClient and StreamClient: results equal the reference interpreter's, bad deploys are refused without
+/// disturbing the running program, and an upload cut mid-way resumes.
+/// </summary>
+public class GeneratedFirmwareLinkTests(GeneratedFirmware firmware, ITestOutputHelper log) : IClassFixture<GeneratedFirmware>
+{
+    public static TheoryData<string> Boards() => new(GeneratedFirmware.Boards);
+
+    [Theory]
+    [MemberData(nameof(Boards))]
+    public async Task Deployed_random_programs_stream_results_equal_to_the_reference_interpreter(string name)
+    {
+        using var board = await firmware.StartAsync(name);
+        long events = 0;
+        var streaming = new Stopwatch();
+        for (ulong seed = 1; seed <= 3; seed++)
+        {
+            var program = RandomProgramGenerator.Generate(seed);
+            var reference = new ReferenceInterpreter(ProgramVerifier.Verify(program));
+            await using var session = await GeneratedFirmware.ConnectAsync(board);
+            var deploy = await DeployClient.DeployAsync(session, SpikeProgramFile.ToBytes(program), GeneratedFirmware.Key);
+            Assert.False(deploy.AlreadyActive);
+            var client = new StreamClient(session, program.Input);
+            for (uint s = 0; s < 4; s++)
+            {
+                var sample = RandomProgramGenerator.Sample(program, seed * 100 + s);
+                streaming.Start();
+                var streamed = await client.RunAsync(s, GeneratedFirmware.Frames(program, sample));
+                streaming.Stop();
+                events += streamed.Events;
+                AssertSameAsReference(reference.Run(sample), s, streamed.Result);
+                log.WriteLine($"{name} seed {seed} sample {s}: {streamed.Events} events, latency {streamed.Latency.TotalMilliseconds:F1} ms, "
+                    + $"board cycles {streamed.Result.Cycles}");
+            }
+        }
+        log.WriteLine($"{name}: {events} events in {streaming.Elapsed.TotalMilliseconds:F0} ms of streaming = {events / streaming.Elapsed.TotalSeconds:F0} events/s");
+    }
+
+    [Theory]
+    [MemberData(nameof(Boards))]
+    public async Task Tampered_wrongly_signed_and_unsigned_programs_are_refused_and_the_previous_program_keeps_answering(string name)
+    {
+        using var board = await firmware.StartAsync(name);
+        var program = RandomProgramGenerator.Generate(5);
+        byte[] good = SpikeProgramFile.ToBytes(program);
+        await using (var session = await GeneratedFirmware.ConnectAsync(board))
+            await DeployClient.DeployAsync(session, good, GeneratedFirmware.Key);
+
+        byte[] tampered = SpikeProgramFile.ToBytes(RandomProgramGenerator.Generate(6));
+        tampered[^1] ^= 0x01; // signed by the right key, but the body no longer matches the hash in its own header
+        var other = new BoardKey(Enumerable.Repeat((byte)0x42, 32).ToArray());
+        await using (var session = await GeneratedFirmware.ConnectAsync(board))
+        {
+            var refused = await Assert.ThrowsAsync<BoardRefusedException>(() => DeployClient.DeployAsync(session, tampered, GeneratedFirmware.Key));
+            Assert.Equal(BoardError.LoadFailed, refused.Code);
+            var wrongKey = await Assert.ThrowsAsync<BoardRefusedException>(() => DeployClient.DeployAsync(session, SpikeProgramFile.ToBytes(RandomProgramGenerator.Generate(6)), other));
+            Assert.Equal(BoardError.BadTag, wrongKey.Code);
+            // The host refuses to send an unsigned deploy to a board that announces a key; the board refuses it too.
+            byte[] other6 = SpikeProgramFile.ToBytes(RandomProgramGenerator.Generate(6));
+            var local = await Assert.ThrowsAsync<LinkException>(() => DeployClient.DeployAsync(session, other6, null));
+            Assert.Contains("only accepts signed programs", local.Message);
+            var begin = new BeginRequest(false, (uint)other6.Length, session.Info.Counter + 1, SHA256.HashData(other6), new byte[32]);
+            var unsigned = await Assert.ThrowsAsync<BoardRefusedException>(async () =>
+                LinkSession.Expect(await session.RequestAsync(MessageType.Begin, begin.Encode(), CancellationToken.None), MessageType.UploadStatus, "BEGIN"));
+            Assert.Equal(BoardError.AuthRequired, unsigned.Code);
+        }
+
+        await using var after = await GeneratedFirmware.ConnectAsync(board);
+        Assert.Equal(SHA256.HashData(good), after.Info.ProgramHash);
+        var sample = RandomProgramGenerator.Sample(program, 77);
+        var streamed = await new StreamClient(after, program.Input).RunAsync(9, GeneratedFirmware.Frames(program, sample));
+        AssertSameAsReference(new ReferenceInterpreter(ProgramVerifier.Verify(program)).Run(sample), 9, streamed.Result);
+    }
+
+    [Theory]
+    [MemberData(nameof(Boards))]
+    public async Task An_upload_cut_mid_way_keeps_the_old_program_and_resumes_to_completion_in_the_next_session(string name)
+    {
+        using var board = await firmware.StartAsync(name);
+        var oldProgram = RandomProgramGenerator.Generate(7);
+        byte[] old = SpikeProgramFile.ToBytes(oldProgram);
+        await using (var session = await GeneratedFirmware.ConnectAsync(board))
+            await DeployClient.DeployAsync(session, old, GeneratedFirmware.Key);
+        var newProgram = BigProgram(inFeatures: 32, outFeatures: 256); // ~8 KiB: several 1,020-byte chunks
+        byte[] fresh = SpikeProgramFile.ToBytes(newProgram);
+
+        int chunks = 0;
+        var line = new CuttingTransport(GeneratedFirmware.Open(board), frame => frame.Type == MessageType.Chunk && chunks++ == 4);
+        await Assert.ThrowsAnyAsync<LinkException>(async () =>
+        {
+            await using var session = await LinkSession.OpenAsync(line, GeneratedFirmware.SettingsFor(board));
+            await DeployClient.DeployAsync(session, fresh, GeneratedFirmware.Key);
+        });
+        Assert.True(line.IsCut);
+
+        await using (var session = await GeneratedFirmware.ConnectAsync(board))
+        {
+            Assert.Equal(SHA256.HashData(old), session.Info.ProgramHash);
+            uint pending = session.Info.PendingUploadBytes;
+            Assert.InRange(pending, 1u, 4u * 1020u);
+            var resumed = await DeployClient.DeployAsync(session, fresh, GeneratedFirmware.Key);
+            Assert.Equal(pending, resumed.ResumedFrom);
+            log.WriteLine($"{name}: cut after {resumed.ResumedFrom} of {fresh.Length} bytes, resumed from there");
+        }
+        await using var after = await GeneratedFirmware.ConnectAsync(board);
+        Assert.Equal(SHA256.HashData(fresh), after.Info.ProgramHash);
+        var sample = Binary(newProgram.Input, seed: 3);
+        var streamed = await new StreamClient(after, newProgram.Input).RunAsync(1, GeneratedFirmware.Frames(newProgram, sample));
+        AssertSameAsReference(new ReferenceInterpreter(ProgramVerifier.Verify(newProgram)).Run(sample), 1, streamed.Result);
+    }
+
+    [Theory]
+    [MemberData(nameof(Boards))]
+    public async Task A_256_KiB_program_deploys_and_answers_like_the_reference(string name)
+    {
+        using var board = await firmware.StartAsync(name);
+        var program = BigProgram(inFeatures: 512, outFeatures: 512);
+        byte[] bytes = SpikeProgramFile.ToBytes(program);
+        Assert.True(bytes.Length >= 256 * 1024, $"{bytes.Length} bytes");
+
+        await using var session = await GeneratedFirmware.ConnectAsync(board);
+        var deploy = await DeployClient.DeployAsync(session, bytes, GeneratedFirmware.Key);
+        log.WriteLine($"{name}: {bytes.Length:N0}-byte program deployed in {deploy.Elapsed.TotalMilliseconds:F0} ms "
+            + $"({bytes.Length / deploy.Elapsed.TotalSeconds / 1024:F1} KiB/s, {deploy.Efficiency:P1} payload/wire, {session.Counters.Retransmits} retransmits)");
+
+        var reference = new ReferenceInterpreter(ProgramVerifier.Verify(program));
+        var client = new StreamClient(session, program.Input);
+        for (uint s = 0; s < 2; s++)
+        {
+            var sample = Binary(program.Input, seed: (int)s);
+            var streamed = await client.RunAsync(s, GeneratedFirmware.Frames(program, sample));
+            AssertSameAsReference(reference.Run(sample), s, streamed.Result);
+            log.WriteLine($"{name}: sample {s}: {streamed.Events} events, board cycles {streamed.Result.Cycles}, latency {streamed.Latency.TotalMilliseconds:F0} ms");
+        }
+    }
+
+    private static void AssertSameAsReference(InterpreterResult expected, uint sampleId, SampleResult answer)
+    {
+        Assert.Equal(sampleId, answer.SampleId);
+        Assert.Equal(expected.Logits, answer.Logits);
+        Assert.Equal(expected.PredictedClass, answer.Predicted);
+        Assert.Equal(expected.Counters.Select(c => (uint)c.Steps.Sum(step => step.OutputSum)), answer.SpikesPerLayer);
+    }
+
+    /// <summary>conv 2→C at 4×4, LIF, tokens, Linear C→O (C·O int8 weights: the bulk of the file), LIF, readout.</summary>
+    private static SpikeProgram BigProgram(int inFeatures, int outFeatures)
+    {
+        var random = new Random(inFeatures * 7919 + outFeatures);
+        sbyte[] Weights(int count) => [.. Enumerable.Range(0, count).Select(_ => (sbyte)random.Next(-3, 4))];
+        var input = new InputSpec(2, 4, 4, 2, FrameEncoding.Binary, SplitMode.Time, 1, 4, 4);
+        var b = new ProgramBuilder($"big-{inFeatures}x{outFeatures}", input);
+        int x = b.Lif("sps.lif", b.Conv2d("sps.conv", b.Input, inFeatures, Weights(inFeatures * 2 * 9)), [3], IntegerMath.MaxLeak);
+        x = b.ToTokens("sps.tokens", x);
+        x = b.Lif("fc.lif", b.Linear("fc", x, outFeatures, Weights(inFeatures * outFeatures)), [4], IntegerMath.MaxLeak);
+        b.Readout("head", x, 11, Weights(11 * outFeatures));
+        return b.Build();
+    }
+
+    private static byte[] Binary(InputSpec input, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, input.TimeSteps * input.FrameLength).Select(_ => (byte)(random.Next(3) == 0 ? 1 : 0))];
+    }
+}
