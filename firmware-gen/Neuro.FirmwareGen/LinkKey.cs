@@ -19,7 +19,8 @@ public static class LinkKey
         if (key is null)
             throw new NeuroException(
                 $"a loader firmware for board {board} speaks the serial link and accepts only signed deploys: give its deploy key with --key FILE "
-                + $"(a key file of {BoardKey.MinBytes} to {BoardKey.MaxBytes} bytes in hex; the host signs deploys with the same file)");
+                + $"(a key file of {BoardKey.MinBytes} to {BoardKey.MaxBytes} bytes in hex; the host signs deploys with the same file). "
+                + "To emulate it, build it with neuro firmware --key and run that firmware with neuro board run --firmware");
         _ = new BoardKey(key);
     }
 }
