@@ -145,6 +145,48 @@ public class GeneratedFirmwareLinkTests(GeneratedFirmware firmware, ITestOutputH
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Boards))]
+    public async Task Dvs_sized_frames_stream_at_a_measured_rate_with_results_equal_to_the_reference(string name)
+    {
+        using var board = await firmware.StartAsync(name);
+        // 2×32×32 count frames (DVS128 at downsample 4), T = 4, ~20 % of the cells carrying 1–4 events.
+        var input = new InputSpec(2, 32, 32, 4, FrameEncoding.Counts, SplitMode.Time, 4, 128, 128);
+        var random = new Random(11);
+        sbyte[] Weights(int count) => [.. Enumerable.Range(0, count).Select(_ => (sbyte)random.Next(-3, 4))];
+        var b = new ProgramBuilder("dvs-32x32", input);
+        int x = b.Lif("sps.lif", b.Conv2d("sps.conv", b.Input, 4, Weights(4 * 2 * 9), dense: true), [8], IntegerMath.MaxLeak);
+        x = b.ToTokens("sps.tokens", b.MaxPool("sps.pool1", b.MaxPool("sps.pool0", x)));
+        b.Readout("head", x, 11, Weights(11 * 4));
+        var program = b.Build();
+        var reference = new ReferenceInterpreter(ProgramVerifier.Verify(program));
+
+        await using var session = await GeneratedFirmware.ConnectAsync(board);
+        await DeployClient.DeployAsync(session, SpikeProgramFile.ToBytes(program), GeneratedFirmware.Key);
+        var client = new StreamClient(session, program.Input);
+        long events = 0, wire = 0, eventBytes = 0;
+        ulong cycles = 0;
+        var clock = Stopwatch.StartNew();
+        const int samples = 5;
+        for (uint s = 0; s < samples; s++)
+        {
+            var sample = new byte[input.TimeSteps * input.FrameLength];
+            for (int i = 0; i < sample.Length; i++)
+                sample[i] = (byte)(random.Next(5) == 0 ? random.Next(1, 5) : 0);
+            var streamed = await client.RunAsync(s, GeneratedFirmware.Frames(program, sample));
+            AssertSameAsReference(reference.Run(sample), s, streamed.Result);
+            events += streamed.Events;
+            wire += streamed.WireBytes;
+            eventBytes += streamed.EventBytes;
+            Assert.True(streamed.Result.Cycles > 0, "the board reports the cycles its runtime spent");
+            cycles += streamed.Result.Cycles;
+        }
+        clock.Stop();
+        log.WriteLine($"{name}: {events:N0} events in {clock.Elapsed.TotalMilliseconds:F0} ms = {events / clock.Elapsed.TotalSeconds:N0} events/s; "
+            + $"{wire / (double)events:F2} wire B/event ({eventBytes / (double)wire:P1} event data/wire); board cycles per sample {cycles / samples:N0}; "
+            + $"{session.Counters.Retransmits} retransmits");
+    }
+
     private static void AssertSameAsReference(InterpreterResult expected, uint sampleId, SampleResult answer)
     {
         Assert.Equal(sampleId, answer.SampleId);
