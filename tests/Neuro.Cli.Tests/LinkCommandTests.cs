@@ -46,7 +46,7 @@ public sealed class LinkCommandTests : IDisposable
             Assert.Equal(new FileInfo(program).Length, deployed.RootElement.GetProperty("programBytes").GetInt64());
         }
 
-        (exit, output, error) = CompileCommandTests.Run("stream", "--port", port, "--program", program, "--data", data, "--samples", "3", "--json");
+        (exit, output, error) = CompileCommandTests.Run("stream", "--port", port, "--program", program, "--data", data, "--samples", "3", "--rto", "1000", "--json");
         Assert.True(exit == 0, error);
         using var streamed = JsonDocument.Parse(output);
         var root = streamed.RootElement;
