@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Neuro.Link.Tests.Support;
+using Neuro.Link.Transport;
 using Neuro.Program;
 using Neuro.Program.Tests.Support;
 using Xunit.Abstractions;
@@ -185,6 +186,30 @@ public class GeneratedFirmwareLinkTests(GeneratedFirmware firmware, ITestOutputH
         log.WriteLine($"{name}: {events:N0} events in {clock.Elapsed.TotalMilliseconds:F0} ms = {events / clock.Elapsed.TotalSeconds:N0} events/s; "
             + $"{wire / (double)events:F2} wire B/event ({eventBytes / (double)wire:P1} event data/wire); board cycles per sample {cycles / samples:N0}; "
             + $"{session.Counters.Retransmits} retransmits");
+    }
+
+    [Fact]
+    public async Task On_a_line_with_one_percent_corruption_drops_and_duplicates_every_result_arrives_once_and_equals_the_reference()
+    {
+        using var board = await firmware.StartAsync("host");
+        var program = RandomProgramGenerator.Generate(9);
+        var reference = new ReferenceInterpreter(ProgramVerifier.Verify(program));
+        var rates = new FaultRates(Corrupt: 0.01, Drop: 0.01, Duplicate: 0.01);
+        var faulty = new FaultInjectingTransport(GeneratedFirmware.Open(board), rates, rates, seed: 13);
+        await using var session = await LinkSession.OpenAsync(faulty, new LinkSessionSettings { RetransmitTimeout = TimeSpan.FromMilliseconds(50) });
+        await DeployClient.DeployAsync(session, SpikeProgramFile.ToBytes(program), GeneratedFirmware.Key);
+        var client = new StreamClient(session, program.Input);
+        const int samples = 80;
+        for (uint s = 0; s < samples; s++)
+        {
+            var sample = RandomProgramGenerator.Sample(program, 900 + s);
+            AssertSameAsReference(reference.Run(sample), s, (await client.RunAsync(s, GeneratedFirmware.Frames(program, sample))).Result);
+        }
+        var stats = await session.GetStatsAsync(CancellationToken.None);
+        Assert.Equal((uint)samples, stats.Samples); // each sample ran exactly once on the board
+        Assert.True(faulty.ToBoard.Dropped + faulty.ToHost.Dropped + faulty.ToBoard.Corrupted + faulty.ToHost.Corrupted > 0, "faults were injected");
+        log.WriteLine($"to board: {faulty.ToBoard}; to host: {faulty.ToHost}; host: {session.Counters.Retransmits} retransmits, "
+            + $"{session.Counters.Timeouts} timeouts, {session.Counters.NaksReceived} NAKs; board: {stats}");
     }
 
     private static void AssertSameAsReference(InterpreterResult expected, uint sampleId, SampleResult answer)
