@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Neuro.Link.Tests.Support;
 using Neuro.Link.Transport;
+using Neuro.FirmwareGen;
 using Neuro.Program;
 using Neuro.Program.Tests.Support;
 using Xunit.Abstractions;
@@ -186,6 +187,46 @@ public class GeneratedFirmwareLinkTests(GeneratedFirmware firmware, ITestOutputH
         log.WriteLine($"{name}: {events:N0} events in {clock.Elapsed.TotalMilliseconds:F0} ms = {events / clock.Elapsed.TotalSeconds:N0} events/s; "
             + $"{wire / (double)events:F2} wire B/event ({eventBytes / (double)wire:P1} event data/wire); board cycles per sample {cycles / samples:N0}; "
             + $"{session.Counters.Retransmits} retransmits");
+    }
+
+    [Fact]
+    public async Task The_netduino_loader_runs_deployed_programs_within_its_128_KiB_of_sram_like_the_reference()
+    {
+        using var board = await firmware.StartAsync(GeneratedFirmware.SmallBoard);
+        // What the loader leaves programs once its RAM slots and the link are counted (13,312 B of arena here).
+        long arena = ProgramCapacity.Of(board.Board, FirmwareShape.Loader).ArenaBytes;
+        long ArenaOf(ulong seed) => ProgramNeeds.Of(SpikeProgramFile.ToBytes(RandomProgramGenerator.Generate(seed)), $"seed {seed}").ArenaBytes;
+        var fitting = Enumerable.Range(1, 60).Select(i => (ulong)i).Where(seed => ArenaOf(seed) <= arena).Take(2).ToList();
+        ulong tooLargeArena = Enumerable.Range(1, 60).Select(i => (ulong)i).First(seed => ArenaOf(seed) > arena);
+        Assert.Equal(2, fitting.Count);
+        foreach (ulong seed in fitting)
+        {
+            var program = RandomProgramGenerator.Generate(seed);
+            var reference = new ReferenceInterpreter(ProgramVerifier.Verify(program));
+            await using var session = await GeneratedFirmware.ConnectAsync(board);
+            Assert.Equal(GeneratedFirmware.SmallBoard, session.Info.Name);
+            await DeployClient.DeployAsync(session, SpikeProgramFile.ToBytes(program), GeneratedFirmware.Key);
+            var client = new StreamClient(session, program.Input);
+            for (uint s = 0; s < 2; s++)
+            {
+                var sample = RandomProgramGenerator.Sample(program, seed * 10 + s);
+                var streamed = await client.RunAsync(s, GeneratedFirmware.Frames(program, sample));
+                AssertSameAsReference(reference.Run(sample), s, streamed.Result);
+            }
+        }
+        // A program whose buffers exceed the loader's arena is refused at COMMIT; the previous one stays active.
+        await using var last = await GeneratedFirmware.ConnectAsync(board);
+        var active = last.Info.ProgramHash;
+        var noRoom = await Assert.ThrowsAsync<BoardRefusedException>(() =>
+            DeployClient.DeployAsync(last, SpikeProgramFile.ToBytes(RandomProgramGenerator.Generate(tooLargeArena)), GeneratedFirmware.Key));
+        Assert.Equal(BoardError.LoadFailed, noRoom.Code);
+        Assert.Contains("arena", noRoom.BoardText);
+        // A program larger than its 32 KiB slot is refused on the host before any byte is sent.
+        var tooLarge = await Assert.ThrowsAsync<LinkException>(() =>
+            DeployClient.DeployAsync(last, SpikeProgramFile.ToBytes(BigProgram(inFeatures: 64, outFeatures: 1024)), GeneratedFirmware.Key));
+        Assert.Contains("does not fit", tooLarge.Message);
+        await using var after = await GeneratedFirmware.ConnectAsync(board);
+        Assert.Equal(active, after.Info.ProgramHash);
     }
 
     [Fact]

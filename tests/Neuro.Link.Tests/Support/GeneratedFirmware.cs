@@ -15,6 +15,9 @@ public sealed class GeneratedFirmware : IAsyncLifetime
     public static readonly BoardKey Key = new(Convert.FromHexString(KeyHex));
     public static readonly string[] Boards = ["host", "mps2-an386"];
 
+    /// <summary>Built too: a real microcontroller's limits (STM32F405, 128 KiB SRAM, 32 KiB RAM slots), under QEMU.</summary>
+    public const string SmallBoard = "netduinoplus2";
+
     private readonly Dictionary<string, string> _firmware = [];
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), $"neuro-fwlink-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -22,7 +25,7 @@ public sealed class GeneratedFirmware : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Root);
-        foreach (string name in Boards)
+        foreach (string name in Boards.Append(SmallBoard))
         {
             var report = await FirmwareGenerator.GenerateAsync(
                 new FirmwareRequest(BoardCatalog.Load(name), BoardCatalog.DirectoryOf(name), FirmwareShape.Loader, null, "",
