@@ -45,8 +45,11 @@ public sealed class EmulatedBoard : IDisposable
         Path.Combine(Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime ? runtime : Path.GetTempPath(), $"neuro-{boardName}.pty");
 
     /// <summary>Starts <paramref name="firmware"/> on <paramref name="board"/> and waits until its serial path exists.</summary>
+    /// <param name="instructionCounting">QEMU boards run with <c>-icount shift=0</c>: one instruction per virtual ns, so
+    /// SysTick readings are deterministic instruction counts (never real cycles). Ignored by the host board.</param>
     /// <exception cref="NeuroException">The board has no emulator, a tool is missing, or the port never appears.</exception>
-    public static async Task<EmulatedBoard> StartAsync(BoardDescriptor board, string firmware, string serialPath, CancellationToken cancellationToken)
+    public static async Task<EmulatedBoard> StartAsync(BoardDescriptor board, string firmware, string serialPath, CancellationToken cancellationToken,
+        bool instructionCounting = false)
     {
         if (board.Emulator is not { } emulator)
             throw new NeuroException($"board {board.Name} has no emulator: it only builds here");
@@ -62,7 +65,7 @@ public sealed class EmulatedBoard : IDisposable
             if (emulator.Kind == "host")
                 await running.StartHostAsync(firmware, cancellationToken).ConfigureAwait(false);
             else
-                await running.StartQemuAsync(emulator.Machine!, firmware, cancellationToken).ConfigureAwait(false);
+                await running.StartQemuAsync(emulator.Machine!, firmware, instructionCounting, cancellationToken).ConfigureAwait(false);
             return running;
         }
         catch
@@ -92,12 +95,14 @@ public sealed class EmulatedBoard : IDisposable
         File.CreateSymbolicLink(_serialPath, line[prefix.Length..]);
     }
 
-    private async Task StartQemuAsync(string machine, string firmware, CancellationToken cancellationToken)
+    private async Task StartQemuAsync(string machine, string firmware, bool instructionCounting, CancellationToken cancellationToken)
     {
         int port = FreeTcpPort();
-        Start("qemu-system-arm",
-            ["-M", machine, "-display", "none", "-monitor", "none", "-serial", $"tcp:127.0.0.1:{port},server=on,wait=on", "-kernel", Path.GetFullPath(firmware)],
-            redirectOutput: false);
+        List<string> arguments =
+            ["-M", machine, "-display", "none", "-monitor", "none", "-serial", $"tcp:127.0.0.1:{port},server=on,wait=on", "-kernel", Path.GetFullPath(firmware)];
+        if (instructionCounting)
+            arguments.AddRange(["-icount", "shift=0"]);
+        Start("qemu-system-arm", arguments, redirectOutput: false);
         // socat retries until QEMU listens; QEMU waits (wait=on) until socat connects, so no byte is lost.
         Start("socat", [$"pty,raw,echo=0,link={_serialPath}", $"tcp:127.0.0.1:{port},retry=200,interval=0.05"], redirectOutput: false);
         var deadline = DateTime.UtcNow + StartTimeout;

@@ -6,8 +6,11 @@ using Neuro.Core.Errors;
 
 namespace Neuro.FirmwareGen;
 
-/// <summary>What to generate: a board, a shape, the .nsp bytes (required when baked) and where.</summary>
-public sealed record FirmwareRequest(BoardDescriptor Board, string BoardDirectory, FirmwareShape Shape, byte[]? Program, string ProgramSource, string OutputDirectory);
+/// <summary>
+/// What to generate: a board, a shape, the .nsp bytes (required when baked), where, and for a loader the board's
+/// deploy key (<see cref="LinkKey"/>: the bytes of the host's key file, provisioned into the firmware).
+/// </summary>
+public sealed record FirmwareRequest(BoardDescriptor Board, string BoardDirectory, FirmwareShape Shape, byte[]? Program, string ProgramSource, string OutputDirectory, byte[]? Key = null);
 
 /// <summary>
 /// The result of <see cref="FirmwareGenerator.GenerateAsync"/>: the firmware, its footprint against the
@@ -35,7 +38,7 @@ public static class FirmwareGenerator
     private static readonly string[] CommonFlags =
         ["-std=c99", "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections", "-fno-tree-loop-distribute-patterns"];
 
-    private static readonly string[] IncludeDirectories = ["generated", "app", "hal", "runtime/include", "runtime/src", "board"];
+    private static readonly string[] IncludeDirectories = ["generated", "app", "hal", "runtime/include", "runtime/src", "runtime/link/include", "board"];
 
     private static readonly JsonSerializerOptions ManifestOptions = new(BoardCatalog.Options)
     {
@@ -47,6 +50,10 @@ public static class FirmwareGenerator
         var board = request.Board;
         if (request.Shape == FirmwareShape.Baked && request.Program is null)
             throw new NeuroException("a baked firmware needs a program (.nsp)");
+        if (request.Shape == FirmwareShape.Loader)
+            LinkKey.Check(request.Key, board.Name);
+        else if (request.Key is not null)
+            throw new NeuroException("a deploy key is for loader firmware (it speaks the serial link); a baked firmware answers the console protocol and takes no key");
         var capacity = ProgramCapacity.Of(board, request.Shape);
         ProgramNeeds? needs = request.Program is { } bytes ? ProgramNeeds.Of(bytes, request.ProgramSource) : null;
         if (needs is not null)
@@ -109,6 +116,11 @@ public static class FirmwareGenerator
         compile.AddRange(CopyFiles(Path.Combine(sources, "runtime", "include"), root, "runtime/include", "*.h", compileC: false));
         compile.AddRange(CopyFiles(Path.Combine(sources, "runtime", "src"), root, "runtime/src", "*", compileC: true));
         compile.AddRange(CopyFiles(Path.Combine(sources, "app"), root, "app", "*", compileC: true));
+        // A loader receives its programs over the serial link (docs/protocol.md): the board side is compiled in.
+        bool link = request.Shape == FirmwareShape.Loader;
+        compile.AddRange(CopyFiles(Path.Combine(sources, "runtime", "link", "include"), root, "runtime/link/include", "*.h", compileC: false));
+        if (link)
+            compile.AddRange(CopyFiles(Path.Combine(sources, "runtime", "link", "src"), root, "runtime/link/src", "*.c", compileC: true));
         compile.AddRange(CopyFiles(Path.Combine(sources, "hal"), root, "hal", "*.h", compileC: false));
         foreach (string halSource in HalSources(board))
             compile.AddRange(CopyFiles(Path.Combine(sources, "hal"), root, "hal", halSource, compileC: true));
@@ -174,7 +186,17 @@ public static class FirmwareGenerator
         Define(text, "NSP_FIRMWARE_VERSION", $"\"{FirmwareVersion}\"");
         Define(text, "NSP_APP_BAKED", request.Shape == FirmwareShape.Baked ? "1" : "0");
         Define(text, "NSP_APP_ARENA_BYTES", $"{arenaBytes}u");
-        Define(text, "NSP_APP_PROTOCOL", "nsp_app_console");
+        if (request.Shape == FirmwareShape.Loader)
+        {
+            Define(text, "NSP_APP_PROTOCOL", "nsp_link_protocol");
+            Define(text, "NSP_LINK_APP_FRAME_BYTES", $"{LinkRam.FrameBytes(board)}u");
+            text.AppendLine("/* The per-board deploy key (HMAC-SHA256), from the key file given to neuro firmware --key. */");
+            Define(text, "NSP_LINK_APP_KEY", string.Join(", ", request.Key!.Select(b => $"0x{b:x2}")));
+        }
+        else
+        {
+            Define(text, "NSP_APP_PROTOCOL", "nsp_app_console");
+        }
         Define(text, "NSP_SLOT_COUNT", $"{(slotsPresent ? slots!.Count : 0)}u");
         Define(text, "NSP_SLOT_BYTES", $"{(slotsPresent ? slots!.Bytes : 0)}u");
         Define(text, "NSP_SLOT_ORIGIN", $"0x{(slotsPresent ? slots!.Origin ?? 0 : 0):X8}u");

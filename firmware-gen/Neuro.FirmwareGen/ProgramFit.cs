@@ -53,8 +53,10 @@ public sealed record ProgramCapacity(FirmwareShape Shape, long ProgramBytes, str
         if (board.Slots is not { } slots)
             throw new NeuroException($"board {board.Name} declares no program slots, so it has no loader firmware (use --baked)");
         string slotSram = slots.SramBytes > 0 ? $" − {slots.Count} SRAM slots × {N(slots.Bytes)}" : "";
+        // A loader carries the serial link that uploads its programs; its SRAM comes out of the program's share.
+        string link = $" − serial link {N(LinkRam.Bytes(board))} (input frame {N(LinkRam.FrameBytes(board))})";
         return new ProgramCapacity(shape, slots.Bytes, $"one {slots.Storage} slot",
-            board.ProgramSramBytes - slots.SramBytes, sram + slotSram);
+            board.ProgramSramBytes - slots.SramBytes - LinkRam.Bytes(board), sram + slotSram + link);
     }
 
     internal static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

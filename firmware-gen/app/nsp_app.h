@@ -1,8 +1,8 @@
 /*
  * nsp_app.h - the firmware application: boots the board, loads the program (baked into flash, or the
  * first valid program slot of a loader firmware), reports a banner over the UART, then hands every
- * received byte to one protocol. The serial-link protocol plugs in as an nsp_app_protocol; until it
- * does, the console protocol answers "info" with the banner.
+ * received byte to one protocol: the serial link in loader firmware (programs arrive through it), the
+ * console (answers "info" with the banner) in baked firmware.
  *
  * nsp_build.h is written by the generator: NSP_BOARD_NAME, NSP_FIRMWARE_VERSION, NSP_APP_BAKED,
  * NSP_APP_ARENA_BYTES and NSP_APP_PROTOCOL (the nsp_app_protocol object main runs).
@@ -46,6 +46,8 @@ void nsp_app_write_u32(uint32_t value);
 void nsp_app_write_hex(const uint8_t *bytes, uint32_t length);
 
 extern const nsp_app_protocol nsp_app_console;
+/* The serial link (docs/protocol.md): firmware-gen/runtime/link/src/nsp_link_app.c, compiled into loader firmware. */
+extern const nsp_app_protocol nsp_link_protocol;
 
 #if defined(NSP_APP_BAKED) && NSP_APP_BAKED
 extern const uint8_t nsp_app_baked_program[];

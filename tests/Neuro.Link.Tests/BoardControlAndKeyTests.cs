@@ -11,7 +11,10 @@ public class BoardControlAndKeyTests
         private readonly Dictionary<int, PinValue> _values = [];
         private readonly Dictionary<int, PinMode> _modes = [];
 
-        public List<(int Pin, PinValue Value, DateTime At)> Writes { get; } = [];
+        // Monotonic: the wall clock may be stepped or slewed while a test runs, the pulse width may not.
+        private static readonly long Origin = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        public List<(int Pin, PinValue Value, TimeSpan At)> Writes { get; } = [];
 
         protected override int PinCount => 64;
 
@@ -30,7 +33,7 @@ public class BoardControlAndKeyTests
         protected override void Write(int pinNumber, PinValue value)
         {
             _values[pinNumber] = value;
-            Writes.Add((pinNumber, value, DateTime.UtcNow));
+            Writes.Add((pinNumber, value, System.Diagnostics.Stopwatch.GetElapsedTime(Origin)));
         }
 
         protected override WaitForEventResult WaitForEvent(int pinNumber, PinEventTypes eventTypes, CancellationToken cancellationToken) =>

@@ -19,10 +19,11 @@ public static class FirmwareCommand
         var board = new Option<string>("--board") { Description = "Board name (neuro board list) or path to a board.json", Required = true };
         var baked = new Option<bool>("--baked") { Description = "Compile the program into flash instead of building a loader firmware" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the sources, build script and firmware.elf", Required = true };
+        var key = new Option<FileInfo?>("--key") { Description = "Deploy key file (hex, as neuro deploy --key reads it) provisioned into a loader firmware; required without --baked" };
         var json = JsonOutput.CreateOption();
         var command = new Command("firmware", "Generate the C firmware for a board, build it with the board's toolchain and report its footprint")
         {
-            program, board, baked, output, json,
+            program, board, baked, output, key, json,
         };
         VerbAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
@@ -34,7 +35,8 @@ public static class FirmwareCommand
                 throw new NeuroException("--baked needs a program (.nsp) argument");
             var request = new FirmwareRequest(descriptor, BoardCatalog.DirectoryOf(boardName), shape,
                 file is null ? null : await File.ReadAllBytesAsync(file.FullName, cancellationToken).ConfigureAwait(false),
-                file?.FullName ?? "", parseResult.GetValue(output)!.FullName);
+                file?.FullName ?? "", parseResult.GetValue(output)!.FullName,
+                parseResult.GetValue(key) is { } keyFile ? LinkKey.Load(keyFile.FullName) : null);
 
             FirmwareReport report;
             if (context.Interactive && !parseResult.GetValue(json))

@@ -22,6 +22,14 @@ public static class LinkCommands
     private static Option<int> BaudOption() =>
         new("--baud") { Description = "Baud rate of a serial port", DefaultValueFactory = _ => LinkPorts.DefaultBaudRate };
 
+    private static Option<int> RtoOption() =>
+        new("--rto")
+        {
+            Description = "Initial retransmission timeout in ms: raise it (e.g. 1000) on slow lines such as QEMU boards or 115200 baud, " +
+                          "where a window of frames takes longer than the default to cross",
+            DefaultValueFactory = _ => (int)new LinkSessionSettings().RetransmitTimeout.TotalMilliseconds,
+        };
+
     public sealed record BoardInfoReport(BoardInfo Info, BoardStats Stats, string ActiveHash);
 
     /// <summary><c>board info --port P</c>: added to the <c>board</c> command beside <c>list</c> and <c>run</c>.</summary>
@@ -29,11 +37,12 @@ public static class LinkCommands
     {
         var port = PortOption();
         var baud = BaudOption();
+        var rto = RtoOption();
         var json = JsonOutput.CreateOption();
-        var command = new Command("info", "Show a board's firmware, limits, active program and link counters") { port, baud, json };
+        var command = new Command("info", "Show a board's firmware, limits, active program and link counters") { port, baud, rto, json };
         VerbAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
-            await using var session = await OpenAsync(parseResult.GetValue(port)!, parseResult.GetValue(baud), cancellationToken);
+            await using var session = await OpenAsync(parseResult.GetValue(port)!, parseResult.GetValue(baud), parseResult.GetValue(rto), cancellationToken);
             var stats = await session.GetStatsAsync(cancellationToken);
             var report = new BoardInfoReport(session.Info, stats, Convert.ToHexString(session.Info.ProgramHash).ToLowerInvariant());
             return JsonOutput.Report(context, parseResult.GetValue(json), report, RenderInfo);
@@ -61,16 +70,17 @@ public static class LinkCommands
         var file = new Argument<FileInfo>("program") { Description = "A spike program file (.nsp)" };
         var port = PortOption();
         var baud = BaudOption();
+        var rto = RtoOption();
         var key = new Option<FileInfo?>("--key") { Description = "The board's deploy key file (hex); required by boards with a key" };
         var json = JsonOutput.CreateOption();
-        var command = new Command("deploy", "Upload a program into the board's inactive slot and switch to it atomically") { file, port, baud, key, json };
+        var command = new Command("deploy", "Upload a program into the board's inactive slot and switch to it atomically") { file, port, baud, rto, key, json };
         VerbAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
             var path = parseResult.GetValue(file)!.FullName;
             var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
             ProgramVerifier.Verify(SpikeProgramFile.Read(bytes, path)); // refuse a bad program before touching the board
             var boardKey = parseResult.GetValue(key) is { } keyFile ? BoardKey.Load(keyFile.FullName) : null;
-            await using var session = await OpenAsync(parseResult.GetValue(port)!, parseResult.GetValue(baud), cancellationToken);
+            await using var session = await OpenAsync(parseResult.GetValue(port)!, parseResult.GetValue(baud), parseResult.GetValue(rto), cancellationToken);
             DeployResult result;
             if (context.Interactive)
             {
@@ -105,13 +115,14 @@ public static class LinkCommands
     {
         var port = PortOption();
         var baud = BaudOption();
+        var rto = RtoOption();
         var program = new Option<FileInfo>("--program") { Description = "The .nsp running on the board (for its input spec)", Required = true };
         var data = new Option<DirectoryInfo>("--data") { Description = "DVS128 Gesture folder (trials lists, .aedat and _labels.csv)", Required = true };
         var samples = new Option<int>("--samples") { Description = "Samples of the test split to stream (0: all)", DefaultValueFactory = _ => 0 };
         var realtime = new Option<bool>("--realtime") { Description = "Pace each sample's time steps at the recording's speed" };
         var json = JsonOutput.CreateOption();
         var command = new Command("stream", "Stream DVS128 Gesture test samples to the board; report accuracy, latency, cycles and link cost")
-            { port, baud, program, data, samples, realtime, json };
+            { port, baud, rto, program, data, samples, realtime, json };
         VerbAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
             var programPath = parseResult.GetValue(program)!.FullName;
@@ -126,7 +137,7 @@ public static class LinkCommands
                 throw new LinkException($"{programPath}: input {input.Channels}x{input.Height}x{input.Width} is not DVS128 framing " +
                                         $"(2x{framing.FrameHeight}x{framing.FrameWidth} at downsample {input.Downsample})");
             }
-            await using var session = await OpenAsync(parseResult.GetValue(port)!, parseResult.GetValue(baud), cancellationToken);
+            await using var session = await OpenAsync(parseResult.GetValue(port)!, parseResult.GetValue(baud), parseResult.GetValue(rto), cancellationToken);
             if (!session.Info.ProgramHash.AsSpan().SequenceEqual(System.Security.Cryptography.SHA256.HashData(programBytes)))
             {
                 throw new LinkException($"board '{session.Info.Name}' does not run {Path.GetFileName(programPath)}: deploy it first");
@@ -214,10 +225,17 @@ public static class LinkCommands
                            $"{r.Board.Overruns} overruns");
     }
 
-    private static async Task<LinkSession> OpenAsync(string port, int baud, CancellationToken cancellationToken)
+    private static async Task<LinkSession> OpenAsync(string port, int baud, int rtoMs, CancellationToken cancellationToken)
     {
+        if (rtoMs <= 0)
+        {
+            throw new LinkException($"--rto {rtoMs}: the retransmission timeout must be a positive number of milliseconds");
+        }
+        var defaults = new LinkSessionSettings();
+        var rto = TimeSpan.FromMilliseconds(rtoMs);
+        var settings = defaults with { RetransmitTimeout = rto, MaxRetransmitTimeout = rto > defaults.MaxRetransmitTimeout ? rto : defaults.MaxRetransmitTimeout };
         var transport = await LinkPorts.OpenAsync(port, baud, cancellationToken);
-        return await LinkSession.OpenAsync(transport, cancellationToken: cancellationToken);
+        return await LinkSession.OpenAsync(transport, settings, cancellationToken);
     }
 
     private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -15,10 +15,13 @@ internal sealed class Firmware : IDisposable
 
     public static byte[] RandomProgram(ulong seed) => SpikeProgramFile.ToBytes(RandomProgramGenerator.Generate(seed));
 
+    /// <summary>The deploy key loader firmware is built with (32 bytes, fixed so builds are reproducible).</summary>
+    public static readonly byte[] TestKey = [.. Enumerable.Range(1, 32).Select(i => (byte)(i * 7))];
+
     public Task<FirmwareReport> BuildAsync(string boardName, FirmwareShape shape, byte[]? program, string? output = null) =>
         FirmwareGenerator.GenerateAsync(
             new FirmwareRequest(BoardCatalog.Load(boardName), BoardCatalog.DirectoryOf(boardName), shape, program, "test program",
-                output ?? Path.Combine(_root, $"{boardName}-{shape}".ToLowerInvariant())),
+                output ?? Path.Combine(_root, $"{boardName}-{shape}".ToLowerInvariant()), shape == FirmwareShape.Loader ? TestKey : null),
             progress: null, CancellationToken.None);
 
     public void Dispose()

@@ -16,7 +16,7 @@ typedef struct {
     nsp_op_counters *counters;   /* NSP_MAX_OPS entries, or NULL (then no spikes per layer) */
     uint64_t (*cycles)(void);    /* the board's cycle counter (DWT_CYCCNT), or NULL */
     nsp_session session;
-    uint64_t cycles_at_begin;
+    uint64_t cycles_spent;       /* counter ticks inside begin/step/finish this sample (idle time between EVENTS excluded) */
     uint8_t loaded;
 } nsp_link_nsp_executor;
 

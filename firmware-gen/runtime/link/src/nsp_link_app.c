@@ -111,6 +111,9 @@ static void link_start(nsp_app *app)
     link_board.key_length = sizeof key;
 #endif
     nsp_link_board_init(&link_board);
+    /* The banner went out as text: a delimiter ends it, so the host's frame parser starts clean on the first reply. */
+    static const uint8_t delimiter = 0x00;
+    nsp_hal_uart_write(&delimiter, 1);
 }
 
 static void link_receive(nsp_app *app, uint8_t byte)

@@ -36,30 +36,44 @@ static int nsp_executor_load(void *context, const uint8_t *program, uint32_t len
     return 0;
 }
 
+static uint64_t now(const nsp_link_nsp_executor *e) { return e->cycles != NULL ? e->cycles() : 0u; }
+
+/*
+ * A sample's cycles are those spent in nsp_begin, nsp_step and nsp_finish only: the board sleeps between EVENTS
+ * messages waiting for the UART, and that wait is the link's speed, not the program's cost.
+ */
 static int nsp_executor_begin(void *context)
 {
     nsp_link_nsp_executor *e = (nsp_link_nsp_executor *)context;
     if (e->counters != NULL) {
         memset(e->counters, 0, sizeof(nsp_op_counters) * e->program->op_count);
     }
-    e->cycles_at_begin = e->cycles != NULL ? e->cycles() : 0u;
-    return nsp_begin(&e->session, e->program, e->arena, e->arena_length, e->counters) == NSP_OK ? 0 : -1;
+    uint64_t start = now(e);
+    nsp_status status = nsp_begin(&e->session, e->program, e->arena, e->arena_length, e->counters);
+    e->cycles_spent = now(e) - start;
+    return status == NSP_OK ? 0 : -1;
 }
 
 static int nsp_executor_step(void *context, const uint8_t *frame)
 {
     nsp_link_nsp_executor *e = (nsp_link_nsp_executor *)context;
-    return nsp_step(&e->session, frame) == NSP_OK ? 0 : -1;
+    uint64_t start = now(e);
+    nsp_status status = nsp_step(&e->session, frame);
+    e->cycles_spent += now(e) - start;
+    return status == NSP_OK ? 0 : -1;
 }
 
 static int nsp_executor_finish(void *context, nsp_link_result *result)
 {
     nsp_link_nsp_executor *e = (nsp_link_nsp_executor *)context;
     nsp_result r;
-    if (nsp_finish(&e->session, &r) != NSP_OK) {
+    uint64_t start = now(e);
+    nsp_status status = nsp_finish(&e->session, &r);
+    e->cycles_spent += now(e) - start;
+    if (status != NSP_OK) {
         return -1;
     }
-    result->cycles = (e->cycles != NULL ? e->cycles() : 0u) - e->cycles_at_begin;
+    result->cycles = e->cycles_spent;
     result->class_count = (uint8_t)(r.class_count < NSP_LINK_MAX_CLASSES ? r.class_count : NSP_LINK_MAX_CLASSES);
     memcpy(result->logits, r.logits, sizeof(int32_t) * result->class_count);
     result->predicted = r.predicted;
