@@ -55,7 +55,8 @@ public static class BoardCommand
         var name = new Argument<string>("board") { Description = "Board with an emulator (qemu or host)" };
         var firmware = new Option<FileInfo?>("--firmware") { Description = "Firmware to run (default: a loader firmware built now into a temporary folder)" };
         var serial = new Option<string?>("--serial") { Description = "Path of the serial-port symlink (default: $XDG_RUNTIME_DIR or /tmp, neuro-<board>.pty)" };
-        var command = new Command("run", "Start an emulated board and print its serial port; runs until Ctrl+C") { name, firmware, serial };
+        var key = new Option<FileInfo?>("--key") { Description = "Deploy key file provisioned into the loader firmware built when --firmware is not given" };
+        var command = new Command("run", "Start an emulated board and print its serial port; runs until Ctrl+C") { name, firmware, serial, key };
         VerbAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
             string boardName = parseResult.GetValue(name)!;
@@ -72,7 +73,8 @@ public static class BoardCommand
             {
                 temporary = Path.Combine(Path.GetTempPath(), $"neuro-board-{board.Name}-{Environment.ProcessId}");
                 var built = await FirmwareGenerator.GenerateAsync(
-                    new FirmwareRequest(board, BoardCatalog.DirectoryOf(boardName), FirmwareShape.Loader, null, "", temporary), null, cancellationToken).ConfigureAwait(false);
+                    new FirmwareRequest(board, BoardCatalog.DirectoryOf(boardName), FirmwareShape.Loader, null, "", temporary,
+                        parseResult.GetValue(key) is { } keyFile ? LinkKey.Load(keyFile.FullName) : null), null, cancellationToken).ConfigureAwait(false);
                 elf = built.Firmware;
             }
             try
