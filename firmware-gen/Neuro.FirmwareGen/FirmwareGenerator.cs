@@ -122,7 +122,7 @@ public static class FirmwareGenerator
         if (link)
             compile.AddRange(CopyFiles(Path.Combine(sources, "runtime", "link", "src"), root, "runtime/link/src", "*.c", compileC: true));
         compile.AddRange(CopyFiles(Path.Combine(sources, "hal"), root, "hal", "*.h", compileC: false));
-        foreach (string halSource in HalSources(board))
+        foreach (string halSource in HalSources(board, request.BoardDirectory))
             compile.AddRange(CopyFiles(Path.Combine(sources, "hal"), root, "hal", halSource, compileC: true));
         compile.AddRange(CopyFiles(request.BoardDirectory, root, "board", "*", compileC: true));
 
@@ -152,12 +152,17 @@ public static class FirmwareGenerator
         return compiled;
     }
 
-    /// <summary>The shared HAL pieces a board needs: Cortex-M support, its UART driver, RAM slots.</summary>
-    internal static IEnumerable<string> HalSources(BoardDescriptor board)
+    /// <summary>
+    /// The shared HAL pieces a board needs: Cortex-M support, the generic reset and vector table unless the board
+    /// brings its own <c>startup.c</c>, its UART driver, RAM slots.
+    /// </summary>
+    internal static IEnumerable<string> HalSources(BoardDescriptor board, string boardDirectory)
     {
         if (board.Core != "host")
         {
             yield return "nsp_cortexm.c";
+            if (!File.Exists(Path.Combine(boardDirectory, "startup.c")))
+                yield return "nsp_cortexm_startup.c";
             yield return board.Uart.Kind switch
             {
                 "cmsdk" => "nsp_uart_cmsdk.c",

@@ -1,5 +1,7 @@
 /*
- * Reset and vector table: copy .data from flash, zero .bss, enable the FPU, run main. Interrupt
+ * The generic Cortex-M reset and vector table, used by every board without a startup.c of its own (the
+ * linker script provides the __data/__bss/__stack symbols): copy .data from flash, zero .bss, enable the
+ * FPU, run main. Interrupt
  * handlers are installed at run time into a RAM copy of this table (firmware-gen/hal/nsp_cortexm.c),
  * so every interrupt entry here is the default handler.
  */
