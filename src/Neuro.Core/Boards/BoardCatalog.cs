@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Neuro.Core.Architecture;
 using Neuro.Core.Errors;
 
 namespace Neuro.Core.Boards;
@@ -14,13 +14,9 @@ public static class BoardCatalog
 {
     public const string FileName = "board.json";
 
-    public static readonly JsonSerializerOptions Options = new()
+    /// <summary>The config files' conventions (camelCase, comments, unknown fields refused), plus required fields.</summary>
+    public static readonly JsonSerializerOptions Options = new(ArchitectureJson.Options)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
     };
