@@ -225,6 +225,8 @@ public class GeneratedFirmwareLinkTests(GeneratedFirmware firmware, ITestOutputH
         var tooLarge = await Assert.ThrowsAsync<LinkException>(() =>
             DeployClient.DeployAsync(last, SpikeProgramFile.ToBytes(BigProgram(inFeatures: 64, outFeatures: 1024)), GeneratedFirmware.Key));
         Assert.Contains("does not fit", tooLarge.Message);
+        // Close this session first: two sessions reading one pty race for the board's replies.
+        await last.DisposeAsync();
         await using var after = await GeneratedFirmware.ConnectAsync(board);
         Assert.Equal(active, after.Info.ProgramHash);
     }
