@@ -63,6 +63,7 @@ public sealed class LinkSession : IAsyncDisposable
     private TimeSpan _timeout;
     private int? _nakFrom;
     private Exception? _failure;
+    private int _disposed;
 
     private LinkSession(ILinkTransport transport, LinkSessionSettings settings, ushort firstSequence)
     {
@@ -348,8 +349,11 @@ public sealed class LinkSession : IAsyncDisposable
         _progress.Release();
     }
 
+    /// <summary>Closes the session and its transport; calling it again does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         _stop.Cancel();
         Fail(new LinkException("session closed"));
         await _transport.DisposeAsync().ConfigureAwait(false);

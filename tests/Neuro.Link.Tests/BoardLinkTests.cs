@@ -27,6 +27,18 @@ public class BoardLinkTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Closing_a_session_twice_is_harmless()
+    {
+        await using var board = new BoardProcess(BoardProcess.NewStorage(), KeyHex);
+        board.Start();
+        var session = await LinkSession.OpenAsync(board.Connect(), Fast);
+        await session.DisposeAsync();
+        await session.DisposeAsync();
+        await using var again = await LinkSession.OpenAsync(board.Connect(), Fast with { Seed = 5 });
+        Assert.False(again.Info.HasProgram);
+    }
+
+    [Fact]
     public async Task A_deployed_program_answers_every_streamed_sample_with_the_result_of_the_frames_sent()
     {
         await using var board = new BoardProcess(BoardProcess.NewStorage(), KeyHex);
