@@ -50,6 +50,27 @@ static const nsp_tensor *bias_of(const nsp_program *p, const nsp_op *op)
 /* In-bounds rows (or columns) a 3x3 window centred on position i of a length-n axis covers. */
 static uint32_t taps_along(int32_t i, int32_t n) { return 1u + (i > 0) + (i < n - 1); }
 
+/* A conv's counters (spec section 5), the same whichever weight layout ran: a dense conv counts every input element
+ * times its in-bounds fan-out as MACs; an event-driven one counts updates and SOPs per output channel. */
+static void count_conv(nsp_op_counters *k, const nsp_op *op, uint64_t events, uint64_t input_sum, uint64_t updates,
+                       uint64_t weighted, uint32_t channels, int32_t height, int32_t width, uint32_t out_channels)
+{
+    k->events += events;
+    k->input_sum += input_sum;
+    if (op->attributes[0] != 0) {
+        uint64_t rows = 0, columns = 0;
+        int32_t i;
+        for (i = 0; i < height; i++)
+            rows += taps_along(i, height);
+        for (i = 0; i < width; i++)
+            columns += taps_along(i, width);
+        k->macs += (uint64_t)channels * rows * columns * (uint64_t)out_channels;
+    } else {
+        k->updates += updates * (uint64_t)out_channels;
+        k->synaptic_ops += weighted * (uint64_t)out_channels;
+    }
+}
+
 #if !NSP_TRANSPOSED_WEIGHTS
 static void conv2d(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
 {
@@ -106,22 +127,8 @@ static void conv2d(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
             }
         }
     }
-    if (k != NULL) {
-        k->events += events;
-        k->input_sum += input_sum;
-        if (op->attributes[0] != 0) {
-            /* Dense: every input element (zero or not) times its in-bounds fan-out. */
-            uint64_t rows = 0, columns = 0;
-            for (y = 0; y < height; y++)
-                rows += taps_along(y, height);
-            for (x = 0; x < width; x++)
-                columns += taps_along(x, width);
-            k->macs += (uint64_t)channels * rows * columns * (uint64_t)out_channels;
-        } else {
-            k->updates += updates * (uint64_t)out_channels;
-            k->synaptic_ops += weighted * (uint64_t)out_channels;
-        }
-    }
+    if (k != NULL)
+        count_conv(k, op, events, input_sum, updates, weighted, channels, height, width, out_channels);
 }
 
 /*
@@ -362,21 +369,8 @@ static void conv2d_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
             for (pixel = 0; pixel < plane; pixel++)
                 acc[o * plane + pixel] = last[pixel * out_channels + o];
     }
-    if (k != NULL) {
-        k->events += events;
-        k->input_sum += input_sum;
-        if (op->attributes[0] != 0) {
-            uint64_t rows = 0, columns = 0;
-            for (y = 0; y < height; y++)
-                rows += taps_along(y, height);
-            for (x = 0; x < width; x++)
-                columns += taps_along(x, width);
-            k->macs += (uint64_t)channels * rows * columns * out_channels;
-        } else {
-            k->updates += updates * out_channels;
-            k->synaptic_ops += weighted * out_channels;
-        }
-    }
+    if (k != NULL)
+        count_conv(k, op, events, input_sum, updates, weighted, channels, height, width, out_channels);
 }
 
 /* Linear, input-stationary: each event adds its weight row W^T[i, :] to the token's contiguous outputs. */
