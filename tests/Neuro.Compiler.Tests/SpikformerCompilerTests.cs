@@ -105,6 +105,22 @@ public class SpikformerCompilerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_quantization_aware_model_agrees_with_its_program_sample_for_sample()
+    {
+        var config = SmallConfig();
+        using var model = TrainedLikeModel(config, 4);
+        model.QuantizationAware = true;
+        var program = SpikformerCompiler.Compile(model).Program;
+        var report = Agreement.Measure(model, program, RandomBinarySamples(config, 24, seed: 5), 24);
+        output.WriteLine($"agreement {report.Agreement:P1}, classes {string.Join(",", report.FloatPredictions.Distinct())}");
+
+        // The float forward runs the very weights the compiler emits; only the LIF's fixed-point rounding remains.
+        Assert.Equal(report.Samples, report.Agreements);
+        Assert.True(report.FloatPredictions.Distinct().Count() >= 2, "the model answers one class for everything");
+        Assert.All(report.Layers, layer => Assert.True(Math.Abs(layer.Drift) < 1e-3, $"{layer.Layer}: float {layer.FloatRate:F5} integer {layer.IntegerRate:F5}"));
+    }
+
+    [Fact]
     public void Integer_logits_are_the_float_logits_in_the_readout_unit()
     {
         var config = SmallConfig();

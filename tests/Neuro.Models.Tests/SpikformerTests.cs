@@ -59,6 +59,27 @@ public class SpikformerTests
     }
 
     [Fact]
+    public void Quantization_aware_training_reaches_weights_and_bn_affine_but_freezes_bn_statistics()
+    {
+        var config = TinyConfigs.Dvs();
+        using var scope = NewDisposeScope();
+        manual_seed(2);
+        using var model = SpikformerModel.Create(config);
+        model.QuantizationAware = true;
+        model.train();
+        var statistics = model.state_dict()["sps.bn0.running_mean"].clone();
+        var frames = rand(new long[] { config.TimeSteps, 4, 2, 16, 16 }).lt(0.3).to_type(ScalarType.Float32);
+
+        model.forward(frames).sum().backward();
+
+        // Straight-through rounding: gradients reach the conv weights and the BN's γ, β folded into them.
+        Assert.True(model.get_parameter("sps.conv0.weight")!.grad!.abs().sum().item<float>() > 0);
+        Assert.True(model.get_parameter("sps.bn0.weight")!.grad!.abs().sum().item<float>() > 0);
+        Assert.True(model.get_parameter("head.linear.bias")!.grad!.abs().sum().item<float>() > 0);
+        Assert.True(statistics.allclose(model.state_dict()["sps.bn0.running_mean"], rtol: 0, atol: 0));
+    }
+
+    [Fact]
     public void Firing_rates_cover_the_input_and_every_lif_and_pool_of_the_layer_table()
     {
         var config = TinyConfigs.Dvs(depth: 2);

@@ -58,6 +58,17 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void A_quantization_aware_run_is_loaded_back_in_quantization_aware_mode()
+    {
+        var (model, _) = Train("qat", Options with { Epochs = 1, QuantizationAware = true });
+        Assert.True(model.QuantizationAware);
+        using var loaded = Checkpoint.Open(Path.Combine(_root, "qat")).LoadModel();
+        Assert.True(loaded.QuantizationAware);
+        Train("plain", Options with { Epochs = 1 });
+        Assert.False(Checkpoint.Open(Path.Combine(_root, "plain")).LoadModel().QuantizationAware);
+    }
+
+    [Fact]
     public void Resuming_after_a_cancelled_epoch_ends_where_an_uninterrupted_run_ends()
     {
         var (straight, _) = Train("straight", Options);

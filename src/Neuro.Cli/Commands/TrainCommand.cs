@@ -25,12 +25,17 @@ public static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation and shuffling", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto", DefaultValueFactory = _ => "cpu" };
         var learningRate = new Option<double?>("--lr") { Description = "Peak learning rate (default 1e-3)" };
+        var from = new Option<DirectoryInfo?>("--from") { Description = "Start from this trained checkpoint's weights (and config) instead of a fresh initialisation" };
+        var quantizationAware = new Option<bool>("--quantization-aware")
+        {
+            Description = "Fine-tune with the compiler's int8 weights in the forward pass so the model agrees with its spike program (use with --from and a small --lr, e.g. 1e-4)",
+        };
         var output = new Option<DirectoryInfo>("--out") { Description = "Checkpoint folder", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run saved in --out" };
 
         var command = new Command("train", "Train a Spikformer with BPTT (AdamW, cosine schedule, label smoothing) into a checkpoint folder")
         {
-            data, cache, preset, config, epochs, batch, seed, device, learningRate, output, resume,
+            data, cache, preset, config, epochs, batch, seed, device, learningRate, from, quantizationAware, output, resume,
         };
         VerbAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
@@ -55,8 +60,13 @@ public static class TrainCommand
             {
                 if (Directory.Exists(target) && File.Exists(Path.Combine(target, Checkpoint.MetadataFile)))
                     throw new NeuroException($"{target} already holds a checkpoint; add --resume to continue it or choose another --out");
-                var architecture = ArchCommand.Resolve(presetName ?? Presets.MicrocontrollerName, configFile);
-                options = new TrainingOptions { Seed = parseResult.GetValue(seed) };
+                var start = parseResult.GetValue(from) is { } fromDirectory ? Checkpoint.Open(fromDirectory.FullName) : null;
+                if (start is not null && start.Metadata.Kind != TrainingMetadata.SpikformerKind)
+                    throw new NeuroException($"--from {start.Directory} is a {start.Metadata.Kind} checkpoint; start from a trained Spikformer");
+                var architecture = presetName is null && configFile is null && start is not null
+                    ? start.Config
+                    : ArchCommand.Resolve(presetName ?? Presets.MicrocontrollerName, configFile);
+                options = new TrainingOptions { Seed = parseResult.GetValue(seed), QuantizationAware = parseResult.GetValue(quantizationAware) };
                 options = options with
                 {
                     Epochs = parseResult.GetValue(epochs) ?? options.Epochs,
@@ -65,6 +75,7 @@ public static class TrainCommand
                 };
                 manual_seed(options.Seed);
                 model = SpikformerModel.Create(architecture);
+                start?.LoadInto(model);
             }
             using var _ = model;
             if (torchDevice.type != DeviceType.CPU)

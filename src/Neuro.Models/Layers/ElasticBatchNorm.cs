@@ -42,6 +42,11 @@ public sealed class ElasticBatchNorm : nn.Module<Tensor, Tensor>
             Entangled.Corner(get_buffer("running_var")!, ActiveFeatures), Entangled.Corner(get_parameter("weight")!, ActiveFeatures),
             Entangled.Corner(get_parameter("bias")!, ActiveFeatures), training, Momentum, Epsilon);
 
+    /// <summary>γ, β and the running mean and variance of the active channels, as eval mode uses them.</summary>
+    internal (Tensor Gamma, Tensor Beta, Tensor Mean, Tensor Variance) ActiveStatistics() =>
+        (Entangled.Corner(get_parameter("weight")!, ActiveFeatures), Entangled.Corner(get_parameter("bias")!, ActiveFeatures),
+            Entangled.Corner(get_buffer("running_mean")!, ActiveFeatures), Entangled.Corner(get_buffer("running_var")!, ActiveFeatures));
+
     /// <summary>Forgets the running statistics of the active channels (mean 0, variance 1).</summary>
     public void ResetRunningStatistics()
     {

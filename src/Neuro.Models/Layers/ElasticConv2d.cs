@@ -37,7 +37,22 @@ public sealed class ElasticConv2d : nn.Module<Tensor, Tensor>
     /// <summary>Output channels in use (≤ <see cref="OutChannels"/>).</summary>
     public int ActiveOut { get; set; }
 
+    /// <summary>When set, <see cref="ForwardNormalized"/> runs the compiler's int8 weights (quantization-aware fine-tuning).</summary>
+    public bool QuantizationAware { get; set; }
+
     /// <summary>Convolves <c>[N, ActiveIn, H, W]</c> into <c>[N, ActiveOut, H, W]</c>.</summary>
     public override Tensor forward(Tensor input) =>
         nn.functional.conv2d(input, Entangled.Corner(get_parameter("weight")!, ActiveOut, ActiveIn), padding: [1, 1]);
+
+    /// <summary>
+    /// <paramref name="norm"/>(conv(<paramref name="input"/>)); quantization-aware, the BN (eval statistics) is folded into the
+    /// weights, which are rounded to the int8 grid the compiler emits.
+    /// </summary>
+    public Tensor ForwardNormalized(Tensor input, ElasticBatchNorm norm)
+    {
+        if (!QuantizationAware)
+            return norm.forward(forward(input));
+        var (weight, bias) = FakeQuantization.FoldPerChannel(Entangled.Corner(get_parameter("weight")!, ActiveOut, ActiveIn), null, norm);
+        return nn.functional.conv2d(input, weight, bias, padding: [1, 1]);
+    }
 }

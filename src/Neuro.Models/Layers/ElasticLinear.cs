@@ -42,7 +42,39 @@ public sealed class ElasticLinear : nn.Module<Tensor, Tensor>
     /// <summary>Output features in use (≤ <see cref="OutFeatures"/>).</summary>
     public int ActiveOut { get; set; }
 
-    public override Tensor forward(Tensor input) =>
-        nn.functional.linear(input, Entangled.Corner(get_parameter("weight")!, ActiveOut, ActiveIn),
-            get_parameter("bias") is { } bias ? Entangled.Corner(bias, ActiveOut) : null);
+    /// <summary>When set, the normalized and mean forms run the compiler's int8 weights (quantization-aware fine-tuning).</summary>
+    public bool QuantizationAware { get; set; }
+
+    public override Tensor forward(Tensor input) => nn.functional.linear(input, ActiveWeight, ActiveBias);
+
+    /// <summary>
+    /// <paramref name="norm"/>(linear(x)) over tokens <c>[…, ActiveIn]</c>, the BN normalising the last axis; quantization-aware,
+    /// the BN (eval statistics) is folded into the weights, which are rounded to the compiler's int8 grid.
+    /// </summary>
+    public Tensor ForwardNormalized(Tensor input, ElasticBatchNorm norm)
+    {
+        if (!QuantizationAware)
+        {
+            var current = forward(input);
+            return norm.forward(current.reshape(-1, current.shape[^1])).reshape(current.shape);
+        }
+        var (weight, bias) = FakeQuantization.FoldPerChannel(ActiveWeight, ActiveBias, norm);
+        return nn.functional.linear(input, weight, bias);
+    }
+
+    /// <summary>
+    /// The head over a mean of <paramref name="meanDenominator"/> terms; quantization-aware, with one int8 scale for the
+    /// whole weight and the readout's bias grid, as the compiler emits it.
+    /// </summary>
+    public Tensor ForwardMean(Tensor mean, long meanDenominator)
+    {
+        if (!QuantizationAware)
+            return forward(mean);
+        var (weight, bias) = FakeQuantization.PerTensor(ActiveWeight, ActiveBias, meanDenominator);
+        return nn.functional.linear(mean, weight, bias);
+    }
+
+    private Tensor ActiveWeight => Entangled.Corner(get_parameter("weight")!, ActiveOut, ActiveIn);
+
+    private Tensor? ActiveBias => get_parameter("bias") is { } bias ? Entangled.Corner(bias, ActiveOut) : null;
 }

@@ -48,7 +48,6 @@ internal sealed class LinearNormFire
     /// <summary>Tokens <c>[T, B, N, in]</c> to spikes <c>[T, B, N, out]</c>; BN normalises over all T·B·N tokens, like BatchNorm1d on <c>[T·B, C, N]</c>.</summary>
     public Tensor Forward(Tensor x)
     {
-        var current = Linear.forward(x);
-        return Lif.forward(Norm.forward(current.reshape(-1, current.shape[^1])).reshape(current.shape));
+        return Lif.forward(Linear.ForwardNormalized(x, Norm));
     }
 }

@@ -19,7 +19,7 @@ public sealed class SpikformerHead : nn.Module<Tensor, Tensor>
     internal static SpikformerHead Create(ArchitectureConfig config) => new(config);
 
     /// <summary>Tokens <c>[T, B, N, C]</c> to logits <c>[B, classes]</c>.</summary>
-    public override Tensor forward(Tensor tokens) => linear.forward(tokens.mean([2]).mean([0]));
+    public override Tensor forward(Tensor tokens) => linear.ForwardMean(tokens.mean([2]).mean([0]), tokens.shape[0] * tokens.shape[2]);
 
     internal void Activate(int embedDim) => linear.ActiveIn = embedDim;
 }

@@ -30,6 +30,7 @@ public sealed class SpikformerModel : nn.Module<Tensor, Tensor>
     private readonly SpikformerHead head;
     private readonly ActivityTap _tap;
     private int _activeDepth;
+    private bool _quantizationAware;
 
     private SpikformerModel(ArchitectureConfig config) : base("spikformer")
     {
@@ -52,6 +53,27 @@ public sealed class SpikformerModel : nn.Module<Tensor, Tensor>
 
     /// <summary>The config the forward pass computes: <see cref="Config"/> unless a smaller one was activated.</summary>
     public ArchitectureConfig ActiveConfig { get; private set; }
+
+    /// <summary>
+    /// Quantization-aware mode: every conv/linear with its BN runs the int8 weights the compiler will emit (folded, rounded,
+    /// straight-through gradients), so fine-tuning in this mode makes the float model agree with its spike program.
+    /// BN statistics are frozen at their running values meanwhile.
+    /// </summary>
+    public bool QuantizationAware
+    {
+        get => _quantizationAware;
+        set
+        {
+            _quantizationAware = value;
+            foreach (var module in modules())
+            {
+                if (module is Layers.ElasticConv2d conv)
+                    conv.QuantizationAware = value;
+                else if (module is Layers.ElasticLinear linear)
+                    linear.QuantizationAware = value;
+            }
+        }
+    }
 
     /// <summary>Logits <c>[B, classes]</c> of frames <c>[T, B, channels, H/d, W/d]</c>.</summary>
     public override Tensor forward(Tensor frames) => head.forward(Blocks(sps.forward(_tap.Record(LayerTable.InputName, frames))));

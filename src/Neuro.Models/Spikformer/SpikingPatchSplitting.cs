@@ -95,7 +95,7 @@ public sealed class SpikingPatchSplitting : nn.Module<Tensor, Tensor>
     private static Tensor ConvNormFire(ElasticConv2d conv, ElasticBatchNorm norm, MultiStepLif lif, Tensor x)
     {
         long steps = x.shape[0], batch = x.shape[1];
-        var current = norm.forward(conv.forward(x.flatten(0, 1)));
+        var current = conv.ForwardNormalized(x.flatten(0, 1), norm);
         return lif.forward(current.reshape([steps, batch, .. current.shape[1..]]));
     }
 

@@ -109,6 +109,8 @@ public sealed class Checkpoint
             throw new NeuroException(
                 $"checkpoint {Directory} holds weights for config '{Config.Name}', not '{model.Config.Name}': {string.Join("; ", differences)}");
         model.load(Path.Combine(Directory, WeightsFile));
+        // A quantization-aware model's forward pass is the fake-quantized one it was trained with.
+        model.QuantizationAware = Metadata.Options.QuantizationAware;
         return model;
     }
 

@@ -35,6 +35,7 @@ public static class Trainer
         TrainingOptions options, TrainingRun run, CancellationToken cancellationToken)
     {
         var state = run.Resume?.Metadata ?? new TrainingMetadata(TrainingMetadata.SpikformerKind, options, 0, 0, []);
+        model.QuantizationAware = state.Options.QuantizationAware;
         return Loop(model, state, train.Count, run, cancellationToken, space: null,
             step: (optimizer, indices, _) =>
             {

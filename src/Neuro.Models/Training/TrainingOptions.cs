@@ -29,6 +29,13 @@ public sealed record TrainingOptions
     /// <summary>Supernet only: train the largest, the smallest and a random subnet on every batch instead of one random one.</summary>
     public bool Sandwich { get; init; }
 
+    /// <summary>
+    /// Fine-tune with the compiler's int8 weights in the forward pass (BN folded at its frozen running statistics, weights
+    /// and biases rounded to the per-channel grid, straight-through gradients): the model then agrees with its spike program.
+    /// Start it from a trained checkpoint with a small learning rate.
+    /// </summary>
+    public bool QuantizationAware { get; init; }
+
     /// <summary>The learning rate after <paramref name="step"/> of <paramref name="totalSteps"/> steps.</summary>
     public double LearningRateAt(long step, long totalSteps) =>
         LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(step, totalSteps) / Math.Max(totalSteps, 1)));
