@@ -62,7 +62,7 @@ public sealed class GpioBoardControl : IBoardControl
         _controller.Write(_pins.ResetPin, Level(reset: true));
         try
         {
-            await Task.Delay(ResetPulse, cancellationToken).ConfigureAwait(false);
+            await HoldAsync(ResetPulse, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -71,9 +71,17 @@ public sealed class GpioBoardControl : IBoardControl
         if (bootloader)
         {
             // The boot pin is sampled on the rising edge of reset; hold it a little past that.
-            await Task.Delay(ResetPulse, cancellationToken).ConfigureAwait(false);
+            await HoldAsync(ResetPulse, cancellationToken).ConfigureAwait(false);
             _controller.Write(_pins.BootPin!.Value, PinValue.Low);
         }
+    }
+
+    /// <summary>At least <paramref name="duration"/> by the monotonic clock: a timer may fire a tick early, a reset pulse may not be short.</summary>
+    private static async Task HoldAsync(TimeSpan duration, CancellationToken cancellationToken)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var left = duration; left > TimeSpan.Zero; left = duration - System.Diagnostics.Stopwatch.GetElapsedTime(start))
+            await Task.Delay(left < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : left, cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose()

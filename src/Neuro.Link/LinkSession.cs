@@ -8,7 +8,11 @@ namespace Neuro.Link;
 /// <summary>Timeouts and limits of a <see cref="LinkSession"/>.</summary>
 public sealed record LinkSessionSettings
 {
-    /// <summary>First retransmission timeout; doubles on every timeout up to <see cref="MaxRetransmitTimeout"/>, resets on progress.</summary>
+    /// <summary>
+    /// First retransmission timeout, and the floor of the adaptive one: after each reply to a request sent once, the
+    /// timeout follows the measured round trip (RFC 6298: SRTT + 4·RTTVAR, Karn's rule for retransmitted requests);
+    /// it doubles on every timeout up to <see cref="MaxRetransmitTimeout"/>.
+    /// </summary>
     public TimeSpan RetransmitTimeout { get; init; } = TimeSpan.FromMilliseconds(150);
 
     public TimeSpan MaxRetransmitTimeout { get; init; } = TimeSpan.FromSeconds(2);
@@ -45,6 +49,9 @@ public sealed class LinkSession : IAsyncDisposable
         public TaskCompletionSource<Frame> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public long SentAt { get; set; }
         public int Timeouts { get; set; }
+
+        /// <summary>Sent more than once: its reply cannot tell which copy it answers, so it gives no round-trip sample.</summary>
+        public bool Retransmitted { get; set; }
     }
 
     private readonly ILinkTransport _transport;
@@ -61,6 +68,8 @@ public sealed class LinkSession : IAsyncDisposable
     private int _credits = 1;
     private int _maxCredits = 1;
     private TimeSpan _timeout;
+    private TimeSpan _baseTimeout;
+    private double? _smoothedRoundTrip, _roundTripVariation;
     private int? _nakFrom;
     private Exception? _failure;
     private int _disposed;
@@ -69,7 +78,7 @@ public sealed class LinkSession : IAsyncDisposable
     {
         _transport = transport;
         _settings = settings;
-        _timeout = settings.RetransmitTimeout;
+        _timeout = _baseTimeout = settings.RetransmitTimeout;
         _nextSequence = firstSequence;
         _readLoop = Task.Run(ReadLoopAsync);
         _timerLoop = Task.Run(TimerLoopAsync);
@@ -252,7 +261,12 @@ public sealed class LinkSession : IAsyncDisposable
             var pending = _inFlight[index];
             _inFlight.RemoveAt(index);
             _credits = Math.Clamp((int)frame.Credits, 1, _maxCredits);
-            _timeout = _settings.RetransmitTimeout;
+            // Karn's rule: a reply to a retransmitted request keeps the backed-off timeout until a clean sample arrives.
+            if (!pending.Retransmitted)
+            {
+                SampleRoundTrip(Stopwatch.GetElapsedTime(pending.SentAt).TotalMilliseconds);
+                _timeout = _baseTimeout;
+            }
             if (index == 0 && _inFlight.Count > 0)
             {
                 _inFlight[0].Timeouts = 0;
@@ -260,6 +274,32 @@ public sealed class LinkSession : IAsyncDisposable
             pending.Reply.TrySetResult(frame);
         }
         _progress.Release();
+    }
+
+    /// <summary>RFC 6298's estimator (α = 1/8, β = 1/4); the timeout never drops below the configured one.</summary>
+    private void SampleRoundTrip(double milliseconds)
+    {
+        if (_smoothedRoundTrip is not double smoothed || _roundTripVariation is not double variation)
+        {
+            (_smoothedRoundTrip, _roundTripVariation) = (milliseconds, milliseconds / 2);
+        }
+        else
+        {
+            _roundTripVariation = 0.75 * variation + 0.25 * Math.Abs(smoothed - milliseconds);
+            _smoothedRoundTrip = 0.875 * smoothed + 0.125 * milliseconds;
+        }
+        double timeout = _smoothedRoundTrip.Value + 4 * _roundTripVariation.Value;
+        _baseTimeout = TimeSpan.FromMilliseconds(Math.Clamp(timeout, _settings.RetransmitTimeout.TotalMilliseconds, _settings.MaxRetransmitTimeout.TotalMilliseconds));
+    }
+
+    /// <summary>The retransmission timeout the session uses after its latest round-trip sample.</summary>
+    public TimeSpan RetransmitTimeout
+    {
+        get
+        {
+            lock (_lock)
+                return _baseTimeout;
+        }
     }
 
     private async Task TimerLoopAsync()
@@ -281,7 +321,7 @@ public sealed class LinkSession : IAsyncDisposable
                         if (start >= 0 && Stopwatch.GetElapsedTime(_inFlight[start].SentAt, now) > _timeout / 4)
                         {
                             resend = [.. _inFlight.Skip(start).Select(p => p.Wire)];
-                            foreach (var p in _inFlight.Skip(start)) p.SentAt = now;
+                            foreach (var p in _inFlight.Skip(start)) (p.SentAt, p.Retransmitted) = (now, true);
                         }
                     }
                     else if (_inFlight.Count > 0 && Stopwatch.GetElapsedTime(_inFlight[0].SentAt, now) > _timeout)
@@ -296,7 +336,7 @@ public sealed class LinkSession : IAsyncDisposable
                         else
                         {
                             resend = [.. _inFlight.Select(p => p.Wire)];
-                            foreach (var p in _inFlight) p.SentAt = now;
+                            foreach (var p in _inFlight) (p.SentAt, p.Retransmitted) = (now, true);
                             _timeout = TimeSpan.FromTicks(Math.Min(_timeout.Ticks * 2, _settings.MaxRetransmitTimeout.Ticks));
                         }
                     }

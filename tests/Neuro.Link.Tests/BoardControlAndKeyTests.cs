@@ -54,7 +54,8 @@ public class BoardControlAndKeyTests
         driver.Writes.Clear();
         await control.ResetAsync(bootloader: false, default);
         Assert.Equal([(17, PinValue.Low), (17, PinValue.High)], driver.Writes.Select(w => (w.Pin, w.Value)));
-        Assert.True(driver.Writes[1].At - driver.Writes[0].At >= GpioBoardControl.ResetPulse - TimeSpan.FromMilliseconds(2));
+        Assert.True(driver.Writes[1].At - driver.Writes[0].At >= GpioBoardControl.ResetPulse,
+            $"pulse {(driver.Writes[1].At - driver.Writes[0].At).TotalMilliseconds} ms");
     }
 
     [Fact]

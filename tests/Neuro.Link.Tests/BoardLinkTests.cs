@@ -61,6 +61,26 @@ public class BoardLinkTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task On_a_slow_line_the_timeout_adapts_to_the_measured_round_trip_and_retransmissions_stop()
+    {
+        var program = FakeProgram.Create(8_000, seed: 3);
+        await using var board = new BoardProcess(BoardProcess.NewStorage(), KeyHex);
+        board.Start();
+        // Every reply is held back 120 ms: twice the configured 60 ms timeout.
+        var slow = new FaultInjectingTransport(board.Connect(), new FaultRates(), new FaultRates(Delay: 1, DelayBy: TimeSpan.FromMilliseconds(120)), seed: 3);
+        await using var session = await LinkSession.OpenAsync(slow, Fast);
+        await DeployClient.DeployAsync(session, program, Key);
+        await StreamAsync(session, program, 3, seed: 40);
+        long retransmitsBefore = session.Counters.Retransmits;
+
+        var results = await StreamAsync(session, program, 3, seed: 41);
+
+        Assert.Equal(3, results.Count);
+        Assert.True(session.RetransmitTimeout > TimeSpan.FromMilliseconds(120), $"timeout stayed at {session.RetransmitTimeout}");
+        Assert.Equal(retransmitsBefore, session.Counters.Retransmits);
+    }
+
+    [Fact]
     public async Task With_one_percent_corruption_drop_and_duplication_every_result_arrives_once_and_equals_the_fault_free_run()
     {
         var program = FakeProgram.Create(30_000, seed: 2);
