@@ -416,26 +416,13 @@ public sealed class ReferenceInterpreter
     }
 
     /// <summary>The memory of a running program: one array per buffer, u8 or i32.</summary>
-    private sealed class Machine
+    private sealed class Machine(SpikeProgram program)
     {
-        public Machine(SpikeProgram program)
-        {
-            Bytes = new byte[program.Buffers.Length][];
-            Ints = new int[program.Buffers.Length][];
-            for (int b = 0; b < program.Buffers.Length; b++)
-            {
-                var buffer = program.Buffers[b];
-                // Fresh arrays are zero: persistent state starts every sample at 0.
-                if (buffer.Type == BufferType.UInt8)
-                    Bytes[b] = new byte[buffer.Length];
-                else
-                    Ints[b] = new int[buffer.Length];
-            }
-        }
+        private readonly BufferArrays _arrays = new(program);
 
-        public byte[][] Bytes { get; }
+        public byte[][] Bytes => _arrays.Bytes;
 
-        public int[][] Ints { get; }
+        public int[][] Ints => _arrays.Ints;
 
         public ImmutableArray<int> Snapshot(int buffer) =>
             Bytes[buffer] is { } bytes ? [.. bytes.Select(value => (int)value)] : [.. Ints[buffer]];

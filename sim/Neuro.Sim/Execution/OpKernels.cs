@@ -37,16 +37,8 @@ internal sealed class Workspace
 {
     public Workspace(SpikeProgram program, IReadOnlyList<OpKernel> kernels)
     {
-        Bytes = new byte[program.Buffers.Length][];
-        Ints = new int[program.Buffers.Length][];
-        for (int b = 0; b < program.Buffers.Length; b++)
-        {
-            var buffer = program.Buffers[b];
-            if (buffer.Type == BufferType.UInt8)
-                Bytes[b] = new byte[buffer.Length];
-            else
-                Ints[b] = new int[buffer.Length];
-        }
+        var arrays = new BufferArrays(program);
+        (Bytes, Ints) = (arrays.Bytes, arrays.Ints);
         int events = Math.Max(1, kernels.Max(k => k.EventScratch));
         Rows = new int[events];
         Values = new int[events];

@@ -1,10 +1,6 @@
-using System.Diagnostics;
-using System.Text;
+using Neuro.FirmwareGen;
 
 namespace Neuro.Runtime.Tests.Support;
-
-/// <summary>What a finished tool or firmware run printed, and how it ended.</summary>
-public sealed record ToolResult(int ExitCode, string Output, string Error);
 
 /// <summary>
 /// Drives the C toolchains and QEMU for the runtime's tests: finds each tool on PATH (failing with the
@@ -55,37 +51,22 @@ public static class Toolchain
 
     public static string NewTemporaryDirectory() => Directory.CreateTempSubdirectory("neuro-runtime-").FullName;
 
-    /// <summary>Runs a process to completion within <paramref name="timeout"/>; on timeout the process tree is killed and the test fails.</summary>
+    /// <summary>
+    /// Runs a process to completion within <paramref name="timeout"/> through the generator's <see cref="ToolProcess"/>;
+    /// on timeout the process tree is killed and the test fails.
+    /// </summary>
     public static ToolResult Run(string file, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}");
-        var output = new StringBuilder();
-        var error = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Append(e.Data).Append('\n'); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (error) error.Append(e.Data).Append('\n'); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            if (!process.WaitForExit(timeout))
-                Assert.Fail($"{Path.GetFileName(file)} did not finish within {timeout.TotalSeconds} s; killed process {process.Id}");
-            process.WaitForExit(); // flushes the asynchronous readers
+            return ToolProcess.RunAsync(file, [.. arguments], workingDirectory, deadline.Token).GetAwaiter().GetResult();
         }
-        finally
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            if (!process.HasExited)
-                process.Kill(entireProcessTree: true);
+            Assert.Fail($"{Path.GetFileName(file)} did not finish within {timeout.TotalSeconds} s; its process tree was killed");
+            throw;
         }
-        return new ToolResult(process.ExitCode, output.ToString(), error.ToString());
     }
 
     /// <summary>Runs a compiler or linker; a nonzero exit fails the test with its diagnostics.</summary>
