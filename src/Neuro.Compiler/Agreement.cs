@@ -91,9 +91,11 @@ public static class Agreement
                     Interlocked.Add(ref clamped, ProgramSamples.Encode(local.Frames, input, local.Bytes));
                     var result = local.Interpreter.Run(local.Bytes);
                     integerPredictions[i] = result.PredictedClass;
-                    foreach (var op in result.Counters)
-                        if (op.Kind is OpKind.Lif or OpKind.MaxPool)
-                            spikeSums.AddOrUpdate(op.Index, op.Steps.Sum(step => step.OutputSum), (_, sum) => sum + op.Steps.Sum(step => step.OutputSum));
+                    foreach (var op in result.Counters.Where(op => op.Kind is OpKind.Lif or OpKind.MaxPool))
+                    {
+                        long spikes = op.Steps.Sum(step => step.OutputSum);
+                        spikeSums.AddOrUpdate(op.Index, spikes, (_, sum) => sum + spikes);
+                    }
                     progress?.Report(Interlocked.Increment(ref finished));
                 }
                 return local;

@@ -61,11 +61,14 @@ public static class SpikeProgramFile
     }
 
     /// <summary>Writes the file atomically.</summary>
-    public static void Save(SpikeProgram program, string path)
+    public static void Save(SpikeProgram program, string path) => Save(ToBytes(program), path);
+
+    /// <summary>Writes file bytes made by <see cref="ToBytes"/> atomically (for callers that already hold them).</summary>
+    public static void Save(byte[] file, string path)
     {
         // Through a temporary file: a crash or a full disk never leaves half a program where a loader will look.
         string temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, ToBytes(program));
+        File.WriteAllBytes(temporary, file);
         File.Move(temporary, path, overwrite: true);
     }
 

@@ -58,7 +58,7 @@ public static class CompileCommand
             }
 
             string path = parseResult.GetValue(output)!.FullName;
-            SpikeProgramFile.Save(compiled.Program.Program, path);
+            SpikeProgramFile.Save(file, path);
             var report = new CompileReport(path, SpikeProgramFile.HashOf(file), compiled.Program.Program.Name, target.Name, plan, fit,
                 compiled.Layers, agreement);
             return JsonOutput.Report(context, parseResult.GetValue(json), report, Render);

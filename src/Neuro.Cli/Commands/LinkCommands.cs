@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Neuro.Cli.Infrastructure;
-using Neuro.Data.Framing;
 using Neuro.Data.Gestures;
 using Neuro.Link;
 using Neuro.Link.Transport;
@@ -129,9 +128,7 @@ public static class LinkCommands
             var programBytes = await File.ReadAllBytesAsync(programPath, cancellationToken);
             var input = SpikeProgramFile.Read(programBytes, programPath).Input;
             var dataset = DvsGestureDataset.Open(parseResult.GetValue(data)!.FullName);
-            var framing = new FramingOptions(input.TimeSteps, input.Split == SplitMode.Time ? FrameSplit.Time : FrameSplit.Number,
-                input.Downsample, input.Encoding == FrameEncoding.Binary ? FrameValue.Binary : FrameValue.Counts,
-                input.SensorWidth, input.SensorHeight);
+            var framing = ProgramFraming.For(input);
             if (framing.FrameHeight != input.Height || framing.FrameWidth != input.Width || input.Channels != 2)
             {
                 throw new LinkException($"{programPath}: input {input.Channels}x{input.Height}x{input.Width} is not DVS128 framing " +
@@ -151,7 +148,7 @@ public static class LinkCommands
             {
                 foreach (var sample in chosen)
                 {
-                    var frames = ToFrames(sample.Frames);
+                    var frames = ToFrames(ProgramFraming.ToSample(sample.Frames, input), input);
                     TimeSpan? period = parseResult.GetValue(realtime)
                         ? TimeSpan.FromMicroseconds((sample.EndUs - sample.StartUs) / (double)input.TimeSteps)
                         : null;
@@ -176,25 +173,9 @@ public static class LinkCommands
         return command;
     }
 
-    private static List<byte[]> ToFrames(FrameTensor tensor)
-    {
-        var frames = new List<byte[]>(tensor.Bins);
-        int plane = tensor.Height * tensor.Width;
-        for (int t = 0; t < tensor.Bins; t++)
-        {
-            var frame = new byte[2 * plane];
-            for (int c = 0; c < 2; c++)
-            {
-                var values = tensor.Plane(t, c);
-                for (int i = 0; i < plane; i++)
-                {
-                    frame[c * plane + i] = (byte)Math.Clamp(values[i], 0, 255); // counts saturate as the input spec says
-                }
-            }
-            frames.Add(frame);
-        }
-        return frames;
-    }
+    /// <summary>A sample's T frames, each C·H·W bytes: what one EVENTS message per step carries.</summary>
+    private static List<byte[]> ToFrames(byte[] sample, InputSpec input) =>
+        [.. sample.Chunk(input.FrameLength)];
 
     private static StreamReport Summarise(List<(StreamedSample Streamed, int Label)> results, TimeSpan elapsed, LinkCounters host, BoardStats board)
     {

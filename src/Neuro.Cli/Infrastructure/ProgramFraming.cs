@@ -23,10 +23,10 @@ public static class ProgramFraming
     }
 
     /// <summary>
-    /// The u8 [T, C, H, W] sample of <paramref name="frames"/>: counts saturate at 255 (the IR's counts encoding), binary
-    /// frames are already 0/1.
+    /// The u8 [T, C, H, W] sample of <paramref name="frames"/> (<see cref="ProgramSamples.Encode"/>: counts saturate at 255,
+    /// binary frames are already 0/1).
     /// </summary>
-    /// <exception cref="NeuroException">The frames' shape differs from the program's input.</exception>
+    /// <exception cref="NeuroException">The frames' shape or values do not suit the program's input.</exception>
     public static byte[] ToSample(FrameTensor frames, InputSpec input)
     {
         ArgumentNullException.ThrowIfNull(frames);
@@ -35,8 +35,7 @@ public static class ProgramFraming
             throw new NeuroException(
                 $"frames are {frames.Bins}×{FrameTensor.Channels}×{frames.Height}×{frames.Width}; the program expects {input.TimeSteps}×{input.Channels}×{input.Height}×{input.Width}");
         var sample = new byte[frames.Data.Length];
-        for (int i = 0; i < sample.Length; i++)
-            sample[i] = (byte)Math.Clamp(frames.Data[i], 0f, byte.MaxValue);
+        ProgramSamples.Encode(frames.Data, input, sample);
         return sample;
     }
 }

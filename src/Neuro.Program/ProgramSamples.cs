@@ -1,7 +1,6 @@
 using Neuro.Core.Errors;
-using Neuro.Program;
 
-namespace Neuro.Compiler;
+namespace Neuro.Program;
 
 /// <summary>Turns the float frames the model trains on into the u8 samples a program runs on.</summary>
 public static class ProgramSamples
