@@ -17,11 +17,16 @@ public sealed record MemoryLine(string Op, long FlashBytes, long StepSramBytes, 
 /// <summary>
 /// Where a program's bytes live on a board, computed from its real tensors and buffers (docs/spike-program.md
 /// §6.1): flash holds the <c>.nsp</c> file as it is (the runtime reads tensors in place, never copies them), SRAM
-/// holds the arena: every buffer in table order at 4-byte alignment, then the executor's event list. There is no
-/// event queue: event-driven ops scan their input buffer for nonzero elements, and a Linear gathers one token's
-/// events into the event list (4 bytes per input column of the widest Linear) before adding weight rows.
+/// holds the arena: every buffer at 4-byte alignment, buffers whose live ranges within a step do not intersect
+/// sharing bytes (<see cref="ArenaPlacement"/>), then the executor's event list. There is no event queue:
+/// event-driven ops scan their input buffer for nonzero elements, and a Linear gathers one token's events into the
+/// event list (4 bytes per input column of the widest Linear) before adding weight rows.
 /// </summary>
-public sealed record MemoryPlan(string Program, long FlashBytes, long TensorBytes, long ArenaBytes, long EventListBytes, IReadOnlyList<MemoryLine> Lines)
+/// <param name="Lines">Per op, the bytes it reads from flash and writes to SRAM (its outputs' sizes, before sharing).</param>
+/// <param name="Buffers">Every buffer's arena placement, in buffer-table order.</param>
+public sealed record MemoryPlan(
+    string Program, long FlashBytes, long TensorBytes, long ArenaBytes, long EventListBytes, IReadOnlyList<MemoryLine> Lines,
+    IReadOnlyList<BufferPlacement> Buffers)
 {
     /// <summary>Bytes of the file that are not tensor data: header, names, shapes, op records.</summary>
     public long TableBytes => FlashBytes - TensorBytes;
@@ -52,23 +57,38 @@ public sealed record MemoryPlan(string Program, long FlashBytes, long TensorByte
         long eventList = EventListLayout(p);
         if (eventList > 0)
             lines.Add(new MemoryLine("event list", 0, eventList, 0));
-        return new MemoryPlan(p.Name, fileBytes, tensors, ArenaLayout(p), eventList, lines);
+        var placements = ArenaPlacement.Of(p);
+        return new MemoryPlan(p.Name, fileBytes, tensors, ArenaPlacement.BuffersEnd(placements) + eventList, eventList, lines, placements);
     }
 
     /// <summary>The plan of a program as <see cref="SpikeProgramFile"/> would store it.</summary>
     public static MemoryPlan Of(VerifiedProgram program) => Of(program, SpikeProgramFile.ToBytes(program.Program).Length);
 
     /// <summary>
-    /// Arena size as the C runtime's <c>nsp_load</c> lays it out: buffers in table order, each starting at the next
-    /// multiple of <see cref="Alignment"/>, then the event list.
+    /// Arena size as the C runtime's <c>nsp_load</c> lays it out: the buffers placed by <see cref="ArenaPlacement"/>, then
+    /// the event list.
     /// </summary>
-    public static long ArenaLayout(SpikeProgram program)
+    public static long ArenaLayout(SpikeProgram program) => ArenaPlacement.BuffersEnd(ArenaPlacement.Of(program)) + EventListLayout(program);
+
+    /// <summary>
+    /// The step position where the most bytes are live at once (earliest on a tie; position <c>p</c> is
+    /// <c>Lines[p]</c>: the frame copy, then each op), a lower bound on any placement, and the buffers live there,
+    /// largest first: what to shrink when the arena does not fit.
+    /// </summary>
+    public (int Position, long Bytes, IReadOnlyList<BufferPlacement> Live) Peak()
     {
-        long end = 0;
-        foreach (var buffer in program.Buffers)
-            end = Align(end) + buffer.ByteLength;
-        return Align(end) + EventListLayout(program);
+        int positions = Buffers.Select(b => b.LastUse).DefaultIfEmpty(0).Max();
+        var best = (Position: 0, Bytes: -1L, Live: (IReadOnlyList<BufferPlacement>)[]);
+        for (int position = 0; position <= positions; position++)
+        {
+            var live = Buffers.Where(b => b.FirstUse <= position && position <= b.LastUse).OrderByDescending(b => b.Bytes).ThenBy(b => b.Buffer).ToList();
+            long bytes = live.Sum(b => b.Bytes);
+            if (bytes > best.Bytes)
+                best = (position, bytes, live);
+        }
+        return best;
     }
+
 
     /// <summary>One i32 per input column of the widest Linear: where the executor gathers a token's events.</summary>
     public static long EventListLayout(SpikeProgram program) =>
@@ -94,15 +114,14 @@ public sealed record MemoryPlan(string Program, long FlashBytes, long TensorByte
         }
         if (!fit.SramFits)
         {
-            var largest = Lines.Where(line => line.SramBytes > 0).OrderByDescending(line => line.SramBytes).Take(3)
-                .Select(line => $"{line.Op} {Bytes(line.SramBytes)}");
+            var (position, live, buffers) = Peak();
+            var largest = buffers.Take(3).Select(buffer => $"{buffer.Name} {Bytes(buffer.Bytes)}");
             reasons.Add($"SRAM: buffers need {Bytes(ArenaBytes)}, board '{board.Name}' leaves {Bytes(board.ProgramSramBytes)} "
-                + $"({Bytes(board.Sram.Bytes)} minus {Bytes(board.Reserve.SramBytes)} for the runtime), over by {Bytes(ArenaBytes - board.ProgramSramBytes)}; largest: {string.Join(", ", largest)}");
+                + $"({Bytes(board.Sram.Bytes)} minus {Bytes(board.Reserve.SramBytes)} for the runtime), over by {Bytes(ArenaBytes - board.ProgramSramBytes)}; "
+                + $"{Bytes(live)} live together at '{Lines[position].Op}', largest: {string.Join(", ", largest)}");
         }
         throw new ProgramDoesNotFitException($"program '{Program}' does not fit board '{board.Name}': {string.Join("; ", reasons)}", fit);
     }
-
-    private static long Align(long offset) => (offset + Alignment - 1) / Alignment * Alignment;
 
     internal static string Bytes(long bytes) => bytes.ToString("N0", CultureInfo.InvariantCulture) + " B";
 }

@@ -22,8 +22,13 @@ public class MemoryPlanTests
         Assert.Equal(258, plan.FlashBytes);
         Assert.Equal(19, plan.TensorBytes);
         Assert.Equal(239, plan.TableBytes);
-        // Arena, table order at 4-byte alignment: input 0–2, c 4–12, l 12–14, l.v 16–24, t 24–26, h.sum 28–32.
-        Assert.Equal(32, plan.ArenaBytes);
+        // Positions: 0 frame copy, 1 c, 2 l, 3 t, 4 h. Live: input 0–1, c 1–2, l 2–3, t 3–4; l.v and h.sum 0–4 (persistent).
+        // Largest first, then table order: c (8 B) 0–8; l.v 8–16 past c; input (4 B) past c and l.v to 16–20;
+        // l, live with c, l.v: past them to 16, input is dead by then: 16–20; t, live with l.v and l only: the gap 0–4
+        // below l.v (c is dead); h.sum past all five to 20–24. No Linear, no event list.
+        Assert.Equal(24, plan.ArenaBytes);
+        Assert.Equal([16L, 0, 16, 8, 0, 20], plan.Buffers.Select(b => b.Offset));
+        Assert.Equal([4L, 8, 4, 8, 4, 4], plan.Buffers.Select(b => b.Bytes));
         Assert.Equal(
             [
                 new MemoryLine("input", 0, 2, 0),
@@ -47,12 +52,31 @@ public class MemoryPlanTests
         // Inputs have 1, 1 and 5 columns.
         Assert.Equal(20, plan.EventListBytes);
         Assert.Equal(new MemoryLine("event list", 0, 20, 0), plan.Lines[^1]);
-        Assert.Equal(plan.Lines.Sum(line => MemoryPlanAligned(line)), plan.ArenaBytes);
+        Assert.Equal(ArenaPlacement.BuffersEnd(plan.Buffers) + 20, plan.ArenaBytes);
     }
 
-    /// <summary>Every buffer of these programs is written by one op, so lines add up to the arena once aligned.</summary>
-    private static long MemoryPlanAligned(MemoryLine line) => (line.StepSramBytes + 3) / 4 * 4 + (line.PersistentSramBytes + 3) / 4 * 4;
+    /// <summary>
+    /// A residual: <c>la</c> is read by conv <c>b</c> and, two ops later, by the Add, so it must outlive <c>b</c>'s
+    /// accumulator and <c>lb</c>, while the Add's output may reuse the accumulators of <c>a</c> and <c>b</c>.
+    /// </summary>
+    [Fact]
+    public void A_buffer_read_by_two_ops_stays_live_until_the_last_and_dead_accumulators_are_reused_worked_by_hand()
+    {
+        var b = new ProgramBuilder("residual", new InputSpec(1, 2, 2, 1, FrameEncoding.Binary, SplitMode.Number, 1, 2, 2));
+        int la = b.Lif("la", b.Conv2d("a", b.Input, 1, new sbyte[9]), [1], IntegerMath.MaxLeak);
+        int lb = b.Lif("lb", b.Conv2d("b", la, 1, new sbyte[9]), [1], IntegerMath.MaxLeak);
+        b.Add("r", la, lb);
+        var plan = MemoryPlan.Of(b.BuildVerified());
 
+        // Table: input 4 B, a 16, la 4, la.v 16, b 16, lb 4, lb.v 16, r 4 (80 B unshared).
+        // Positions: 0 frame, 1 a, 2 la, 3 b, 4 lb, 5 r. Live: input 0–1, a 1–2, la 2–5, b 3–4, lb 4–5, r 5; la.v, lb.v 0–5.
+        Assert.Equal([(0, 1), (1, 2), (2, 5), (0, 5), (3, 4), (4, 5), (0, 5), (5, 5)], plan.Buffers.Select(p => (p.FirstUse, p.LastUse)));
+        // Order a, la.v, b, lb.v (16 B, table order), then input, la, lb, r (4 B).
+        // a 0–16; la.v 16–32; b 0–16 (a is dead at 3–4); lb.v 32–48 past a, b, la.v; input 48–52 past a, la.v, lb.v;
+        // la 48–52 (input is dead at 2); lb 52–56 past b, la.v, lb.v and la; r 0–4 (a and b are dead at 5).
+        Assert.Equal([48L, 0, 48, 16, 0, 52, 32, 0], plan.Buffers.Select(p => p.Offset));
+        Assert.Equal(56, plan.ArenaBytes);
+    }
     [Fact]
     public void A_program_that_fits_reports_what_is_left()
     {
@@ -73,13 +97,14 @@ public class MemoryPlanTests
         var board = BoardCatalog.Load("netduinoplus2");
 
         var error = Assert.Throws<ProgramDoesNotFitException>(() => plan.EnsureFits(board));
-        // conv0 writes 32·64·64 i32 = 524,288 B; the LIF 131,072 B of spikes and 524,288 B of membranes.
-        Assert.Equal(8_192 + 524_288 + 131_072 + 524_288, plan.ArenaBytes);
+        // conv0 writes 32·64·64 i32 = 524,288 B; the LIF 131,072 B of spikes and 524,288 B of membranes. Only the
+        // 8,192-byte input is dead when the spikes are written, so they share its bytes.
+        Assert.Equal(524_288 + 524_288 + 131_072, plan.ArenaBytes);
         Assert.True(error.Fit!.FlashFits);
         Assert.False(error.Fit.SramFits);
-        Assert.Contains("1,187,840 B", error.Message);
+        Assert.Contains("1,179,648 B", error.Message);
         Assert.Contains($"{board.ProgramSramBytes:N0} B", error.Message);
-        Assert.Contains("sps.lif0 655,360 B", error.Message);
+        Assert.Contains("1,179,648 B live together at 'sps.lif0', largest: sps.conv0 524,288 B, sps.lif0.v 524,288 B, sps.lif0 131,072 B", error.Message);
         Assert.Contains("netduinoplus2", error.Message);
     }
 }

@@ -25,6 +25,9 @@ public sealed class QemuGoldenTests
         Assert.Equal(0, exit);
         Assert.Equal("ok", report.LoadStatus);
         Assert.Equal(samples.Length, report.Samples.Count);
+        if (!transposedWeights)
+            Assert.Equal(MemoryPlan.Of(verified).ArenaBytes, report.ArenaBytes);
+        Assert.Equal(MemoryPlan.Of(verified).Buffers.Select(b => b.Offset), report.Offsets);
         for (int i = 0; i < samples.Length; i++)
         {
             Assert.Equal(verified.Program.Buffers.Length * verified.Program.Input.TimeSteps, report.Samples[i].Traces.Count);

@@ -94,7 +94,7 @@ typedef struct {
     uint8_t rank;
     int32_t shape[NSP_MAX_RANK];
     uint32_t length;       /* elements */
-    uint32_t offset;       /* byte offset in the arena (4-byte aligned) */
+    uint32_t offset;       /* byte offset in the arena (4-byte aligned); buffers never live at once may share bytes */
 } nsp_buffer;
 
 typedef struct {
@@ -118,7 +118,7 @@ typedef struct {
     nsp_tensor tensors[NSP_MAX_TENSORS];
     nsp_buffer buffers[NSP_MAX_BUFFERS];
     nsp_op ops[NSP_MAX_OPS];
-    uint32_t arena_bytes;  /* all buffers, laid out by nsp_load */
+    uint32_t arena_bytes;  /* all buffers, placed by liveness by nsp_load (docs/spike-program.md section 6.1) */
     uint8_t hash[32];      /* SHA-256 of the body, as in the header */
     char name[NSP_MAX_NAME];
     uint16_t input_buffer; /* the buffer each step's frame is copied into */
@@ -152,6 +152,10 @@ typedef struct {
     nsp_op_counters *counters; /* program->op_count entries, or NULL */
     int32_t step;              /* next time step; -1 before nsp_begin */
     uint32_t (*clock)(void);   /* optional, set after nsp_begin: a free-running counter timing each op into ticks */
+    /* Optional, set after nsp_begin: called by nsp_step after the frame copy (op -1) and after each op (its index),
+       while what that op wrote is still in the arena (buffers share bytes, so later ops may overwrite it). */
+    void (*observe)(void *context, int32_t op);
+    void *observe_context;
 } nsp_session;
 
 nsp_status nsp_begin(nsp_session *session, const nsp_program *program, uint8_t *arena, uint32_t arena_length,
@@ -161,10 +165,12 @@ nsp_status nsp_step(nsp_session *session, const uint8_t *frame);
 /* After time_steps calls of nsp_step: the readout's logits and class. */
 nsp_status nsp_finish(nsp_session *session, nsp_result *result);
 
-/* The buffer named by index, for traces and golden tests. */
+/* The buffer named by index, for traces and golden tests. A step buffer holds its values from its writer op until its
+   last reader has run; after that its bytes may belong to another buffer (read it from the observe callback). */
 const uint8_t *nsp_buffer_data(const nsp_session *session, uint16_t buffer);
 
-/* Bytes of arena the loaded program needs (all buffers, each 4-byte aligned); the arena must be 4-byte aligned. */
+/* Bytes of arena the loaded program needs (all buffers, each 4-byte aligned, sharing bytes where their live ranges
+   do not meet, then the executor's scratch); the arena must be 4-byte aligned. */
 uint32_t nsp_arena_bytes(const nsp_program *program);
 
 /* A stable lower-case name of a status, e.g. "hash" for NSP_ERR_HASH, for logs and test output. */

@@ -40,24 +40,41 @@ static void put_unsigned(const nsp_report_sink *sink, uint64_t value)
     sink->write(sink->context, digits + sizeof(digits) - count, count);
 }
 
-static void trace_buffers(const nsp_report_sink *sink, const nsp_session *session, int32_t step)
+static void trace_buffer(const nsp_report_sink *sink, const nsp_session *session, int16_t b)
 {
     const nsp_program *p = session->program;
-    uint16_t b;
+    const uint8_t *data = nsp_buffer_data(session, (uint16_t)b);
     uint32_t i;
-    for (b = 0; b < p->buffer_count; b++) {
-        const uint8_t *data = nsp_buffer_data(session, b);
-        put(sink, "trace");
-        put_signed(sink, step);
-        put_signed(sink, b);
-        for (i = 0; i < p->buffers[b].length; i++) {
-            if (p->buffers[b].type == 0)
-                put_signed(sink, data[i]);
-            else
-                put_signed(sink, ((const int32_t *)(const void *)data)[i]);
-        }
-        put(sink, "\n");
+    put(sink, "trace");
+    put_signed(sink, session->step);
+    put_signed(sink, b);
+    for (i = 0; i < p->buffers[b].length; i++) {
+        if (p->buffers[b].type == 0)
+            put_signed(sink, data[i]);
+        else
+            put_signed(sink, ((const int32_t *)(const void *)data)[i]);
     }
+    put(sink, "\n");
+}
+
+typedef struct {
+    const nsp_report_sink *sink;
+    const nsp_session *session;
+} tracer;
+
+/* Buffers share arena bytes once their live ranges end, so each is written out right after its writer (the input
+   after the frame copy): a buffer's single writer makes that its value for the whole step. */
+static void trace_written(void *context, int32_t op)
+{
+    const tracer *t = (const tracer *)context;
+    const nsp_program *p = t->session->program;
+    uint8_t slot;
+    if (op < 0) {
+        trace_buffer(t->sink, t->session, (int16_t)p->input_buffer);
+        return;
+    }
+    for (slot = 0; slot < p->ops[op].output_count; slot++)
+        trace_buffer(t->sink, t->session, p->ops[op].outputs[slot]);
 }
 
 nsp_status nsp_report_run(const uint8_t *program_bytes, uint32_t program_length, const uint8_t *samples, uint32_t samples_length,
@@ -81,18 +98,31 @@ nsp_status nsp_report_run(const uint8_t *program_bytes, uint32_t program_length,
     put(sink, "arena");
     put_unsigned(sink, program->arena_bytes);
     put(sink, "\n");
+    for (o = 0; o < program->buffer_count; o++) {
+        put(sink, "offset");
+        put_unsigned(sink, o);
+        put_unsigned(sink, program->buffers[o].offset);
+        put(sink, "\n");
+    }
     frame = program->buffers[program->input_buffer].length;
     sample_length = frame * (uint32_t)program->input.time_steps;
     for (sample = 0; sample_length != 0 && (sample + 1u) * sample_length <= samples_length; sample++) {
         nsp_session session;
         nsp_result result;
         nsp_op_counters previous[NSP_MAX_OPS];
+        tracer traces;
         int32_t t;
         put(sink, "sample");
         put_unsigned(sink, sample);
         put(sink, "\n");
         status = nsp_begin(&session, program, arena, arena_length, counters);
         session.clock = sink->clock;
+        traces.sink = sink;
+        traces.session = &session;
+        if (sink->trace) {
+            session.observe = trace_written;
+            session.observe_context = &traces;
+        }
         for (o = 0; o < program->op_count; o++) {
             static const nsp_op_counters zero = {0, 0, 0, 0, 0, 0, 0, 0};
             previous[o] = zero;
@@ -118,8 +148,6 @@ nsp_status nsp_report_run(const uint8_t *program_bytes, uint32_t program_length,
                 put(sink, "\n");
                 previous[o] = *now;
             }
-            if (sink->trace)
-                trace_buffers(sink, &session, t);
         }
         if (status == NSP_OK)
             status = nsp_finish(&session, &result);

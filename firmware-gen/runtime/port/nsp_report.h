@@ -6,10 +6,11 @@
  * Report lines (one per line, integers in decimal):
  *   load <status> <offset> <op> <message>         status name of nsp_status_name(); "load ok -1 -1 " on success
  *   arena <bytes>
+ *   offset <buffer> <bytes>                       each buffer's place in the arena, in table order
  *   sample <index>
  *   counters <op> <step> <events> <input_sum> <updates> <synaptic_ops> <macs> <neuron_updates> <output_sum> <ticks>
- *   trace <step> <buffer> <value>...              every buffer after every step (opt-in); a buffer is final once
- *                                                 its single writer op has run, so this is also its value after that op
+ *   trace <step> <buffer> <value>...              every buffer every step (opt-in), written right after its single
+ *                                                 writer op (the input after the frame copy): its value for the step
  *   result <status> <predicted> <logit>...        status of the sample (ok, sample, ...)
  *   end
  */
@@ -22,7 +23,7 @@ typedef struct {
     void (*write)(void *context, const char *text, uint32_t length);
     void *context;
     uint32_t (*clock)(void); /* optional: time each op (ticks column) */
-    int trace;               /* nonzero: write every buffer after every step */
+    int trace;               /* nonzero: write every buffer every step */
 } nsp_report_sink;
 
 /* Loads program, runs samples (a whole number of T*C*H*W frames), writes the report. Returns the load status. */

@@ -1,7 +1,7 @@
 /*
  * nsp_test_firmware.c - golden-test firmware for QEMU Cortex-M boards: reads program.nsp and samples.bin
  * from QEMU's working directory through semihosting, runs them (the report of port/nsp_report.h, every buffer
- * after every step when trace.flag exists, each op timed by nsp_cycles), writes report.txt and exits with
+ * every step when trace.flag exists, each op timed by nsp_cycles), writes report.txt and exits with
  * SYS_EXIT_EXTENDED: 0 loaded, 2 refused, 1 I/O failure.
  */
 #include "nsp.h"

@@ -700,6 +700,8 @@ nsp_status nsp_begin(nsp_session *session, const nsp_program *program, uint8_t *
     session->counters = counters;
     session->step = 0;
     session->clock = NULL;
+    session->observe = NULL;
+    session->observe_context = NULL;
     return NSP_OK;
 }
 
@@ -724,6 +726,8 @@ nsp_status nsp_step(nsp_session *session, const uint8_t *frame)
     input = session->arena + p->buffers[p->input_buffer].offset;
     for (i = 0; i < length; i++)
         input[i] = frame[i];
+    if (session->observe != NULL)
+        session->observe(session->observe_context, -1);
     for (o = 0; o < p->op_count; o++) {
         const nsp_op *op = &p->ops[o];
         nsp_op_counters *k = session->counters == NULL ? NULL : &session->counters[o];
@@ -745,6 +749,8 @@ nsp_status nsp_step(nsp_session *session, const uint8_t *frame)
         }
         if (k != NULL && session->clock != NULL)
             k->ticks += (uint32_t)(session->clock() - started);
+        if (session->observe != NULL)
+            session->observe(session->observe_context, o);
     }
     session->step++;
     return NSP_OK;

@@ -800,17 +800,68 @@ static nsp_status check_ops(verifier *v)
     return NSP_OK;
 }
 
-/* Each buffer 4-byte aligned in declaration order, then the executor's scratch (one event list). */
-static nsp_status lay_out_arena(nsp_program *p, nsp_error *error)
+static uint64_t aligned_bytes(const nsp_buffer *b) { return ((uint64_t)b->length * (b->type == NSP_TYPE_I32 ? 4u : 1u) + 3u) & ~(uint64_t)3u; }
+
+/*
+ * Places the buffers by liveness (docs/spike-program.md section 6.1, the same rule as ArenaPlacement.cs), then the
+ * executor's scratch (one event list). Step positions: 0 is the frame copy, op i runs at i + 1. A buffer is live from
+ * its writer's position to its last reader's; persistent state at every position. Largest first (then table order),
+ * each buffer takes the lowest offset where it overlaps no placed buffer live at a common position.
+ */
+static nsp_status lay_out_arena(nsp_program *p, const scratch *s, nsp_error *error)
 {
+    int16_t first[NSP_MAX_BUFFERS], last[NSP_MAX_BUFFERS];
+    uint16_t order[NSP_MAX_BUFFERS], by_offset[NSP_MAX_BUFFERS];
     uint64_t offset = 0, scratch_entries = 0;
-    uint16_t i;
+    uint16_t i, j, placed;
+    uint8_t slot;
     for (i = 0; i < p->buffer_count; i++) {
-        nsp_buffer *b = &p->buffers[i];
-        p->buffers[i].offset = (uint32_t)offset;
-        offset += ((uint64_t)b->length * (b->type == NSP_TYPE_I32 ? 4u : 1u) + 3u) & ~(uint64_t)3u;
-        if (offset > 0xFFFFFFFFull)
+        if (p->buffers[i].kind == NSP_KIND_PERSISTENT) {
+            first[i] = 0;
+            last[i] = (int16_t)p->op_count;
+        } else {
+            first[i] = p->buffers[i].kind == NSP_KIND_INPUT ? 0 : (int16_t)(s->writer[i] + 1);
+            last[i] = first[i];
+        }
+    }
+    for (i = 0; i < p->op_count; i++) {
+        for (slot = 0; slot < p->ops[i].input_count; slot++) {
+            const int16_t b = p->ops[i].inputs[slot];
+            if (last[b] < (int16_t)(i + 1))
+                last[b] = (int16_t)(i + 1);
+        }
+    }
+    /* Insertion sort, stable: by aligned size descending, ties in table order. */
+    for (i = 0; i < p->buffer_count; i++) {
+        const uint64_t bytes = aligned_bytes(&p->buffers[i]);
+        for (j = i; j > 0 && aligned_bytes(&p->buffers[order[j - 1]]) < bytes; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    /* by_offset holds the placed buffers sorted by offset, so the lowest gap is found in one pass: the candidate moves
+       past every conflicting buffer it would overlap, and a conflicting buffer starting at or beyond its end proves a gap. */
+    for (placed = 0; placed < p->buffer_count; placed++) {
+        const uint16_t b = order[placed];
+        const uint64_t bytes = aligned_bytes(&p->buffers[b]);
+        uint64_t at = 0;
+        for (j = 0; j < placed; j++) {
+            const uint16_t other = by_offset[j];
+            const uint64_t start = p->buffers[other].offset;
+            if (first[other] > last[b] || first[b] > last[other])
+                continue;
+            if (at + bytes <= start)
+                break;
+            if (start + aligned_bytes(&p->buffers[other]) > at)
+                at = start + aligned_bytes(&p->buffers[other]);
+        }
+        if (at + bytes > 0xFFFFFFFFull)
             return fail(error, NSP_ERR_CAPACITY, -1, "buffers need more than 4 GiB of arena");
+        p->buffers[b].offset = (uint32_t)at;
+        for (j = placed; j > 0 && p->buffers[by_offset[j - 1]].offset > at; j--)
+            by_offset[j] = by_offset[j - 1];
+        by_offset[j] = b;
+        if (at + bytes > offset)
+            offset = at + bytes;
     }
     for (i = 0; i < p->op_count; i++) {
         if (p->ops[i].kind == NSP_OP_LINEAR) {
@@ -928,7 +979,7 @@ nsp_status nsp_load(const uint8_t *bytes, uint32_t length, nsp_program *program,
             program->narrow[i] = (uint8_t)((op->kind == NSP_OP_CONV2D || op->kind == NSP_OP_LINEAR) && s.bounds[op->outputs[0]] <= 32767 &&
                                            program->tensors[op->tensors[0]].shape[0] % 2 == 0);
         }
-        status = lay_out_arena(program, error);
+        status = lay_out_arena(program, &s, error);
     }
     if (status != NSP_OK)
         program->op_count = 0; /* a refused program can never be begun */

@@ -32,6 +32,9 @@ public sealed class RuntimeReport
 
     public long ArenaBytes { get; private set; }
 
+    /// <summary>Each buffer's arena offset as the runtime's <c>nsp_load</c> placed it, in table order.</summary>
+    public List<long> Offsets { get; } = [];
+
     public List<SampleReport> Samples { get; } = [];
 
     public static RuntimeReport Parse(string text)
@@ -53,6 +56,10 @@ public sealed class RuntimeReport
             {
                 case "arena":
                     report.ArenaBytes = long.Parse(fields[1], CultureInfo.InvariantCulture);
+                    break;
+                case "offset":
+                    Assert.Equal(report.Offsets.Count, int.Parse(fields[1], CultureInfo.InvariantCulture));
+                    report.Offsets.Add(long.Parse(fields[2], CultureInfo.InvariantCulture));
                     break;
                 case "sample":
                     sample = new SampleReport();
