@@ -19,6 +19,10 @@ public sealed record NamedSize(string Name, long Bytes);
 /// What a program asks of a board: its .nsp file (flash, or a slot) and its arena (<see cref="MemoryPlan"/>, laid out as
 /// the C runtime's <c>nsp_load</c> does).
 /// </summary>
+/// <param name="LargestBuffers">
+/// The largest buffers live together where the most bytes are live at once: buffers share arena bytes once their live
+/// ranges end, so these, not the largest overall, are what a smaller arena needs shrunk.
+/// </param>
 public sealed record ProgramNeeds(
     string Name, string Hash, long FileBytes, long ArenaBytes,
     IReadOnlyList<NamedSize> LargestBuffers, IReadOnlyList<NamedSize> LargestTensors)
@@ -30,12 +34,13 @@ public sealed record ProgramNeeds(
     {
         var verified = ProgramVerifier.Verify(SpikeProgramFile.Read(file, source));
         var program = verified.Program;
+        var plan = MemoryPlan.Of(verified, file.LongLength);
         return new ProgramNeeds(
             program.Name,
             SpikeProgramFile.HashOf(file),
             file.LongLength,
-            MemoryPlan.Of(verified, file.LongLength).ArenaBytes,
-            [.. program.Buffers.OrderByDescending(b => b.ByteLength).Take(Listed).Select(b => new NamedSize(b.Name, b.ByteLength))],
+            plan.ArenaBytes,
+            [.. plan.Peak().Live.Take(Listed).Select(b => new NamedSize(b.Name, program.Buffers[b.Buffer].ByteLength))],
             [.. program.Tensors.OrderByDescending(t => t.Data.Length).Take(Listed).Select(t => new NamedSize(t.Name, t.Data.Length))]);
     }
 
@@ -79,7 +84,7 @@ public static class ProgramFit
         throw new ProgramDoesNotFitException(
             $"program '{needs.Name}' does not fit board {board.Name} ({capacity.Shape.ToString().ToLowerInvariant()} firmware): "
             + string.Join("; ", problems)
-            + $". Largest buffers: {List(needs.LargestBuffers)}. Largest tensors: {List(needs.LargestTensors)}");
+            + $". Largest buffers live together: {List(needs.LargestBuffers)}. Largest tensors: {List(needs.LargestTensors)}");
     }
 
     private static string List(IReadOnlyList<NamedSize> items) =>

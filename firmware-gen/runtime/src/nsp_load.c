@@ -11,10 +11,19 @@
 
 #define INT32_LIMIT 2147483647LL
 
-/* What the verifier needs beyond nsp_program: names (for uniqueness), data lengths, value bounds, writers. */
+/* What the verifier needs beyond nsp_program: names (for uniqueness), data lengths, value bounds, writers; the
+   arena layout reuses the buffer names' bytes once the verifier is done with them (the same stack either way). */
 typedef struct {
     uint32_t tensor_name_at[NSP_MAX_TENSORS], tensor_name_length[NSP_MAX_TENSORS], tensor_bytes[NSP_MAX_TENSORS];
-    uint32_t buffer_name_at[NSP_MAX_BUFFERS], buffer_name_length[NSP_MAX_BUFFERS];
+    union {
+        struct {
+            uint32_t at[NSP_MAX_BUFFERS], length[NSP_MAX_BUFFERS];
+        } names;
+        struct {
+            int16_t first[NSP_MAX_BUFFERS], last[NSP_MAX_BUFFERS]; /* live range in step positions */
+            uint16_t order[NSP_MAX_BUFFERS], by_offset[NSP_MAX_BUFFERS];
+        } layout;
+    } buffer;
     int64_t bounds[NSP_MAX_BUFFERS];
     int16_t writer[NSP_MAX_BUFFERS];
     int32_t tensor_dims[NSP_MAX_TENSORS];  /* rank as written (may exceed NSP_MAX_RANK only via CAPACITY) */
@@ -327,7 +336,7 @@ static nsp_status parse_body(reader *r, nsp_program *p, scratch *s)
         uint32_t rank, d;
         uint64_t elements;
         TRY(read_array(r, 4, &count, "buffer is not an array of 4 fields"));
-        TRY(read_raw(r, 0, &s->buffer_name_at[i], &s->buffer_name_length[i], "buffer name is not a string"));
+        TRY(read_raw(r, 0, &s->buffer.names.at[i], &s->buffer.names.length[i], "buffer name is not a string"));
         TRY(read_int(r, &type, "buffer type is not an int32"));
         TRY(read_ints(r, fields, NSP_MAX_RANK, &rank, NSP_ERR_CAPACITY, "buffer rank exceeds NSP_MAX_RANK"));
         TRY(read_int(r, &kind, "buffer kind is not an int32"));
@@ -481,11 +490,11 @@ static nsp_status check_buffers(verifier *v)
     for (b = 0; b < v->p->buffer_count; b++) {
         const nsp_buffer *buffer = &v->p->buffers[b];
         v->op = -1;
-        if (v->s->buffer_name_length[b] == 0)
+        if (v->s->buffer.names.length[b] == 0)
             return refuse_number(v, "buffer has no name", b);
         for (u = 0; u < b; u++) {
-            if (same_name(v->bytes, v->s->buffer_name_at[b], v->s->buffer_name_length[b], v->s->buffer_name_at[u],
-                          v->s->buffer_name_length[u]))
+            if (same_name(v->bytes, v->s->buffer.names.at[b], v->s->buffer.names.length[b], v->s->buffer.names.at[u],
+                          v->s->buffer.names.length[u]))
                 return refuse_number(v, "buffer name is not unique", b);
         }
         if (buffer->type != NSP_TYPE_U8 && buffer->type != NSP_TYPE_I32)
@@ -808,10 +817,10 @@ static uint64_t aligned_bytes(const nsp_buffer *b) { return ((uint64_t)b->length
  * its writer's position to its last reader's; persistent state at every position. Largest first (then table order),
  * each buffer takes the lowest offset where it overlaps no placed buffer live at a common position.
  */
-static nsp_status lay_out_arena(nsp_program *p, const scratch *s, nsp_error *error)
+static nsp_status lay_out_arena(nsp_program *p, scratch *s, nsp_error *error)
 {
-    int16_t first[NSP_MAX_BUFFERS], last[NSP_MAX_BUFFERS];
-    uint16_t order[NSP_MAX_BUFFERS], by_offset[NSP_MAX_BUFFERS];
+    int16_t *first = s->buffer.layout.first, *last = s->buffer.layout.last;
+    uint16_t *order = s->buffer.layout.order, *by_offset = s->buffer.layout.by_offset;
     uint64_t offset = 0, scratch_entries = 0;
     uint16_t i, j, placed;
     uint8_t slot;
