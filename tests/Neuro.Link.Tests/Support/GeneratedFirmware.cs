@@ -36,9 +36,9 @@ public sealed class GeneratedFirmware : IAsyncLifetime
     }
 
     /// <summary>Starts the board (QEMU with <c>-icount shift=0</c>); dispose it to kill its processes by PID.</summary>
-    public Task<EmulatedBoard> StartAsync(string board) =>
+    public Task<EmulatedBoard> StartAsync(string board, IReadOnlyDictionary<string, string>? environment = null) =>
         EmulatedBoard.StartAsync(BoardCatalog.Load(board), _firmware[board], Path.Combine(Root, $"{board}-{Guid.NewGuid():N}.pty"),
-            CancellationToken.None, instructionCounting: true);
+            CancellationToken.None, instructionCounting: true, environment);
 
     /// <summary>
     /// QEMU's UART moves ~25 KB/s, so a full window of four 1 KiB chunks needs ~160 ms on the wire: longer than the
