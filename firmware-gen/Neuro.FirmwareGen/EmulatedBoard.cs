@@ -47,9 +47,10 @@ public sealed class EmulatedBoard : IDisposable
     /// <summary>Starts <paramref name="firmware"/> on <paramref name="board"/> and waits until its serial path exists.</summary>
     /// <param name="instructionCounting">QEMU boards run with <c>-icount shift=0</c>: one instruction per virtual ns, so
     /// SysTick readings are deterministic instruction counts (never real cycles). Ignored by the host board.</param>
+    /// <param name="environment">Variables for the host board's process (e.g. <c>NSP_HOST_FLASH</c>, boards/host/hal.c); ignored by QEMU boards.</param>
     /// <exception cref="NeuroException">The board has no emulator, a tool is missing, or the port never appears.</exception>
     public static async Task<EmulatedBoard> StartAsync(BoardDescriptor board, string firmware, string serialPath, CancellationToken cancellationToken,
-        bool instructionCounting = false)
+        bool instructionCounting = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (board.Emulator is not { } emulator)
             throw new NeuroException($"board {board.Name} has no emulator: it only builds here");
@@ -63,7 +64,7 @@ public sealed class EmulatedBoard : IDisposable
         try
         {
             if (emulator.Kind == "host")
-                await running.StartHostAsync(firmware, cancellationToken).ConfigureAwait(false);
+                await running.StartHostAsync(firmware, environment, cancellationToken).ConfigureAwait(false);
             else
                 await running.StartQemuAsync(emulator.Machine!, firmware, instructionCounting, cancellationToken).ConfigureAwait(false);
             return running;
@@ -75,9 +76,9 @@ public sealed class EmulatedBoard : IDisposable
         }
     }
 
-    private async Task StartHostAsync(string firmware, CancellationToken cancellationToken)
+    private async Task StartHostAsync(string firmware, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
     {
-        var process = Start(Path.GetFullPath(firmware), [], redirectOutput: true);
+        var process = Start(Path.GetFullPath(firmware), [], redirectOutput: true, environment);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
         string? line;
@@ -122,7 +123,7 @@ public sealed class EmulatedBoard : IDisposable
             return _errors.TryGetValue(process.Id, out var text) ? text.ToString().Trim() : "";
     }
 
-    private Process Start(string fileName, IReadOnlyList<string> arguments, bool redirectOutput)
+    private Process Start(string fileName, IReadOnlyList<string> arguments, bool redirectOutput, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -133,6 +134,8 @@ public sealed class EmulatedBoard : IDisposable
         };
         foreach (string argument in arguments)
             start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         var process = new Process { StartInfo = start };
         try
         {

@@ -10,7 +10,12 @@ namespace Neuro.FirmwareGen;
 /// What to generate: a board, a shape, the .nsp bytes (required when baked), where, and for a loader the board's
 /// deploy key (<see cref="LinkKey"/>: the bytes of the host's key file, provisioned into the firmware).
 /// </summary>
-public sealed record FirmwareRequest(BoardDescriptor Board, string BoardDirectory, FirmwareShape Shape, byte[]? Program, string ProgramSource, string OutputDirectory, byte[]? Key = null);
+/// <param name="Link">
+/// Baked firmware only: compile the serial link in (the default), so the baked program streams samples over the same
+/// protocol as a loader's; false builds a console-only firmware that leaves the link's SRAM to the program (a loader
+/// always has the link: it is how its programs arrive).
+/// </param>
+public sealed record FirmwareRequest(BoardDescriptor Board, string BoardDirectory, FirmwareShape Shape, byte[]? Program, string ProgramSource, string OutputDirectory, byte[]? Key = null, bool Link = true);
 
 /// <summary>
 /// The result of <see cref="FirmwareGenerator.GenerateAsync"/>: the firmware, its footprint against the
@@ -53,9 +58,20 @@ public static class FirmwareGenerator
         if (request.Shape == FirmwareShape.Loader)
             LinkKey.Check(request.Key, board.Name);
         else if (request.Key is not null)
-            throw new NeuroException("a deploy key is for loader firmware (it speaks the serial link); a baked firmware answers the console protocol and takes no key");
+            throw new NeuroException("a deploy key is for loader firmware (programs are uploaded into it); a baked firmware refuses uploads and takes no key");
+        if (request.Shape == FirmwareShape.Loader && !request.Link)
+            throw new NeuroException("a loader firmware always carries the serial link: programs arrive through it");
         var capacity = ProgramCapacity.Of(board, request.Shape);
         ProgramNeeds? needs = request.Program is { } bytes ? ProgramNeeds.Of(bytes, request.ProgramSource) : null;
+        if (request.Shape == FirmwareShape.Baked && request.Link)
+        {
+            long link = LinkRam.BakedBytes(InputOf(request.Program!, request.ProgramSource));
+            capacity = capacity with
+            {
+                ArenaBytes = Math.Max(0, capacity.ArenaBytes - link),
+                ArenaBasis = $"{capacity.ArenaBasis} − serial link {ProgramCapacity.N(link)} (console-only firmware: FirmwareRequest.Link false)",
+            };
+        }
         if (needs is not null)
             ProgramFit.Check(board, capacity, needs);
         long arena = request.Shape == FirmwareShape.Baked ? Math.Max(needs!.ArenaBytes, 4) : capacity.ArenaBytes;
@@ -116,8 +132,8 @@ public static class FirmwareGenerator
         compile.AddRange(CopyFiles(Path.Combine(sources, "runtime", "include"), root, "runtime/include", "*.h", compileC: false));
         compile.AddRange(CopyFiles(Path.Combine(sources, "runtime", "src"), root, "runtime/src", "*", compileC: true));
         compile.AddRange(CopyFiles(Path.Combine(sources, "app"), root, "app", "*", compileC: true));
-        // A loader receives its programs over the serial link (docs/protocol.md): the board side is compiled in.
-        bool link = request.Shape == FirmwareShape.Loader;
+        // A loader receives its programs over the serial link (docs/protocol.md); a baked firmware streams samples over it.
+        bool link = request.Shape == FirmwareShape.Loader || request.Link;
         compile.AddRange(CopyFiles(Path.Combine(sources, "runtime", "link", "include"), root, "runtime/link/include", "*.h", compileC: false));
         if (link)
             compile.AddRange(CopyFiles(Path.Combine(sources, "runtime", "link", "src"), root, "runtime/link/src", "*.c", compileC: true));
@@ -154,7 +170,7 @@ public static class FirmwareGenerator
 
     /// <summary>
     /// The shared HAL pieces a board needs: Cortex-M support, the generic reset and vector table unless the board
-    /// brings its own <c>startup.c</c>, its UART driver, RAM slots.
+    /// brings its own <c>startup.c</c>, its UART driver, RAM slots or the STM32 flash driver.
     /// </summary>
     internal static IEnumerable<string> HalSources(BoardDescriptor board, string boardDirectory)
     {
@@ -172,8 +188,11 @@ public static class FirmwareGenerator
                 _ => throw new NeuroException($"board {board.Name}: no UART driver for uart.kind '{board.Uart.Kind}' (known: cmsdk, stm32f4-usart, stm32f7-usart, nrf-uart)"),
             };
         }
-        if (board.Slots is null or { Storage: "sram" })
+        // The host board's hal.c holds its own slots (RAM, or a file standing in for flash); STM32 flash slots share a driver.
+        if (board.Core != "host" && board.Slots is null or { Storage: "sram" })
             yield return "nsp_ram_slots.c";
+        if (board.Slots is { Storage: "flash" } && board.Uart.Kind is "stm32f4-usart" or "stm32f7-usart")
+            yield return "nsp_flash_stm32.c";
     }
 
     internal static string BuildHeader(FirmwareRequest request, long arenaBytes)
@@ -198,6 +217,14 @@ public static class FirmwareGenerator
             text.AppendLine("/* The per-board deploy key (HMAC-SHA256), from the key file given to neuro firmware --key. */");
             Define(text, "NSP_LINK_APP_KEY", string.Join(", ", request.Key!.Select(b => $"0x{b:x2}")));
         }
+        else if (request.Link)
+        {
+            // The console until a link host's first 0x00, the link throughout; buffers sized for the baked program.
+            var input = InputOf(request.Program!, request.ProgramSource);
+            Define(text, "NSP_APP_PROTOCOL", "nsp_link_console_protocol");
+            Define(text, "NSP_LINK_APP_FRAME_BYTES", $"{Math.Max(input.FrameBytes, 1)}u");
+            Define(text, "NSP_LINK_APP_OPS", $"{Math.Max(input.Ops, 1)}u");
+        }
         else
         {
             Define(text, "NSP_APP_PROTOCOL", "nsp_app_console");
@@ -213,6 +240,13 @@ public static class FirmwareGenerator
             text.AppendLine().AppendLine("#include \"board_config.h\"");
         text.AppendLine().AppendLine("#endif");
         return text.ToString();
+    }
+
+    /// <summary>The baked program's input frame (C·H·W cells) and op count, which size the link's buffers.</summary>
+    private static BakedInput InputOf(byte[] program, string source)
+    {
+        var read = Neuro.Program.SpikeProgramFile.Read(program, source);
+        return new BakedInput(read.Input.FrameLength, read.Ops.Length);
     }
 
     private static void Define(StringBuilder text, string name, string value) =>

@@ -30,4 +30,13 @@ public static class LinkRam
 
     /// <summary>Everything the link reserves on <paramref name="board"/>.</summary>
     public static long Bytes(BoardDescriptor board) => StateBytes + FrameBytes(board);
+
+    /// <summary>
+    /// What the link takes in a baked firmware: the same state (its per-op counters shrink to the program's ops, which
+    /// <see cref="StateBytes"/> does not credit) and an input frame of exactly the baked program's size.
+    /// </summary>
+    public static long BakedBytes(BakedInput input) => StateBytes + Math.Max(input.FrameBytes, 1);
 }
+
+/// <summary>What sizes a baked firmware's link buffers: the program's input frame (C·H·W cells) and its op count.</summary>
+public sealed record BakedInput(long FrameBytes, int Ops);

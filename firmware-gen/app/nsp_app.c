@@ -57,6 +57,8 @@ nsp_status nsp_app_load(nsp_app *app, const uint8_t *bytes, uint32_t length, int
 }
 
 #if !NSP_APP_BAKED
+#include "nsp_link.h"
+
 /* An .nsp file's length from its header, or 0 when the bytes do not start like one or overrun the slot. */
 static uint32_t slot_program_length(const uint8_t *slot, uint32_t capacity)
 {
@@ -80,6 +82,14 @@ void nsp_app_boot(nsp_app *app, uint8_t *arena, uint32_t arena_length)
 #if NSP_APP_BAKED
     nsp_app_load(app, nsp_app_baked_program, nsp_app_baked_program_length, -1);
 #else
+    if (nsp_hal_record_pages() >= 2u) {
+        /* Slots that survive a reset: boot the program the serial link's active-slot record names, nothing else. */
+        nsp_link_record record;
+        if (nsp_link_record_newest(nsp_hal_record_data(0), nsp_hal_record_data(1), &record) >= 0 &&
+            record.active_slot < nsp_hal_slot_count() && record.program_bytes <= nsp_hal_slot_capacity())
+            nsp_app_load(app, nsp_hal_slot_data(record.active_slot), record.program_bytes, (int32_t)record.active_slot);
+        return;
+    }
     for (uint32_t slot = 0; slot < nsp_hal_slot_count(); slot++) {
         uint32_t length = slot_program_length(nsp_hal_slot_data(slot), nsp_hal_slot_capacity());
         if (length != 0 && nsp_app_load(app, nsp_hal_slot_data(slot), length, (int32_t)slot) == NSP_OK)

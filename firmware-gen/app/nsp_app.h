@@ -1,8 +1,9 @@
 /*
  * nsp_app.h - the firmware application: boots the board, loads the program (baked into flash, or the
  * first valid program slot of a loader firmware), reports a banner over the UART, then hands every
- * received byte to one protocol: the serial link in loader firmware (programs arrive through it), the
- * console (answers "info" with the banner) in baked firmware.
+ * received byte to one protocol: the serial link in loader firmware (programs arrive through it); in baked
+ * firmware the console (answers "info" with the banner) until the first 0x00, and the serial link (the baked
+ * program runs samples, uploads are refused).
  *
  * nsp_build.h is written by the generator: NSP_BOARD_NAME, NSP_FIRMWARE_VERSION, NSP_APP_BAKED,
  * NSP_APP_ARENA_BYTES and NSP_APP_PROTOCOL (the nsp_app_protocol object main runs).
@@ -48,6 +49,8 @@ void nsp_app_write_hex(const uint8_t *bytes, uint32_t length);
 extern const nsp_app_protocol nsp_app_console;
 /* The serial link (docs/protocol.md): firmware-gen/runtime/link/src/nsp_link_app.c, compiled into loader firmware. */
 extern const nsp_app_protocol nsp_link_protocol;
+/* Baked firmware: the console until a 0x00 arrives, the serial link throughout (nsp_link_app.c). */
+extern const nsp_app_protocol nsp_link_console_protocol;
 
 #if defined(NSP_APP_BAKED) && NSP_APP_BAKED
 extern const uint8_t nsp_app_baked_program[];

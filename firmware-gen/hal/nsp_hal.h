@@ -42,6 +42,16 @@ int nsp_hal_slot_erase(uint32_t slot);
 /* offset and length must be multiples of 4 (the flash programming unit of every board here). */
 int nsp_hal_slot_write(uint32_t slot, uint32_t offset, const uint8_t *data, uint32_t length);
 
+/*
+ * Record pages: two separately erasable pages that hold the serial link's active-slot record (docs/protocol.md
+ * section 7.2) where the slots survive a reset (flash). nsp_hal_record_pages() is 0 on boards whose slots are RAM:
+ * the link keeps its record in RAM there, since the programs it names do not survive a reset either.
+ * nsp_hal_record_write erases the page, then programs length bytes (a multiple of 4) from its start.
+ */
+uint32_t nsp_hal_record_pages(void);
+const uint8_t *nsp_hal_record_data(uint32_t page);
+int nsp_hal_record_write(uint32_t page, const uint8_t *data, uint32_t length);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,7 @@
 /*
  * Program slots in RAM, for boards whose program memory cannot be programmed at run time here (the
- * emulated boards, the host). Contents do not survive a reset. A baked firmware has no slots
- * (NSP_SLOT_COUNT 0), so they cost it no RAM.
+ * emulated boards). Contents do not survive a reset, so there are no record pages either. A baked
+ * firmware has no slots (NSP_SLOT_COUNT 0), so they cost it no RAM.
  */
 #include <string.h>
 
@@ -63,3 +63,19 @@ int nsp_hal_slot_write(uint32_t slot, uint32_t offset, const uint8_t *data, uint
 }
 
 #endif
+
+uint32_t nsp_hal_record_pages(void) { return 0; }
+
+const uint8_t *nsp_hal_record_data(uint32_t page)
+{
+    (void)page;
+    return 0;
+}
+
+int nsp_hal_record_write(uint32_t page, const uint8_t *data, uint32_t length)
+{
+    (void)page;
+    (void)data;
+    (void)length;
+    return -1;
+}

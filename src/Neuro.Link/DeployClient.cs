@@ -34,7 +34,8 @@ public static class DeployClient
         {
             throw new LinkException("the program is empty");
         }
-        if (program.Length > info.SlotBytes)
+        // A baked board has no slots; its BEGIN refusal (ERROR BAKED) says so better than a size comparison with 0.
+        if (!info.IsBaked && program.Length > info.SlotBytes)
         {
             throw new LinkException(string.Create(CultureInfo.InvariantCulture,
                 $"program of {program.Length:N0} bytes does not fit board '{info.Name}': its program slots hold {info.SlotBytes:N0} bytes"));

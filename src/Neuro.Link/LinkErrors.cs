@@ -33,6 +33,7 @@ public sealed class BoardRefusedException : LinkException
         BoardError.LoadFailed => "the runtime refused the program",
         BoardError.TooLarge => "the program does not fit the board's program slot",
         BoardError.NoProgram => "no program is deployed",
+        BoardError.Baked => "this firmware has its program baked in and no program slots; to deploy over the link, flash a loader firmware (neuro firmware --board B --key FILE, without --baked)",
         _ => code.ToString(),
     };
 }
@@ -57,4 +58,5 @@ public enum BoardError : ushort
     SampleState = 15,
     BadEvents = 16,
     Execution = 17,
+    Baked = 18,
 }

@@ -166,7 +166,10 @@ public sealed class LinkSession : IAsyncDisposable
                     if (span < _credits)
                     {
                         var frame = new Frame(type, _nextSequence++, 0, payload);
-                        pending = new Pending(frame.Sequence, type, frame.Encode()) { SentAt = Stopwatch.GetTimestamp() };
+                        // A HELLO starts with a delimiter: it ends whatever the board's parser holds (a torn frame, or
+                        // a baked firmware's console line), so the HELLO is not swallowed by it, and closes that console.
+                        byte[] wire = type == MessageType.Hello ? [0x00, .. frame.Encode()] : frame.Encode();
+                        pending = new Pending(frame.Sequence, type, wire) { SentAt = Stopwatch.GetTimestamp() };
                         _inFlight.Add(pending);
                     }
                 }

@@ -39,9 +39,26 @@ public sealed class StreamClient
         _encoder = new EventEncoder(input, session.Info.MaxPayload);
     }
 
+    /// <summary>
+    /// The real-time step period of a recording spanning <paramref name="startUs"/>..<paramref name="endUs"/> (sensor
+    /// timestamps, µs) framed into <paramref name="timeSteps"/> equal bins.
+    /// </summary>
+    public static TimeSpan StepPeriod(long startUs, long endUs, int timeSteps)
+    {
+        if (timeSteps <= 0 || endUs < startUs)
+        {
+            throw new LinkException($"cannot pace a recording from {startUs} µs to {endUs} µs in {timeSteps} time steps");
+        }
+        return TimeSpan.FromMicroseconds((endUs - startUs) / (double)timeSteps);
+    }
+
     /// <param name="sampleId">Echoed in the RESULT.</param>
     /// <param name="frames">T frames of C·H·W cells.</param>
-    /// <param name="stepPeriod">Real-time pacing: step t is sent no earlier than t·period after the start; null sends as fast as the link allows.</param>
+    /// <param name="stepPeriod">
+    /// Real-time pacing: step t holds the events of the time bin [t·period, (t+1)·period) and, as from a live sensor, is
+    /// sent only once that bin has closed, (t+1)·period after the start; a sample so takes at least its recording's span.
+    /// Null sends as fast as the link allows.
+    /// </param>
     /// <param name="cancellationToken">Stops between messages.</param>
     public async Task<StreamedSample> RunAsync(uint sampleId, IReadOnlyList<byte[]> frames, TimeSpan? stepPeriod = null,
         CancellationToken cancellationToken = default)
@@ -60,9 +77,9 @@ public sealed class StreamClient
         var encodings = new Dictionary<EventEncoding, int>();
         for (int step = 0; step < frames.Count; step++)
         {
-            if (stepPeriod is TimeSpan period && period * step > clock.Elapsed)
+            if (stepPeriod is TimeSpan period && period * (step + 1) > clock.Elapsed)
             {
-                await Task.Delay(period * step - clock.Elapsed, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(period * (step + 1) - clock.Elapsed, cancellationToken).ConfigureAwait(false);
             }
             foreach (byte v in frames[step])
             {

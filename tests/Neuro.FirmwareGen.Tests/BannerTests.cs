@@ -33,8 +33,9 @@ public partial class BannerTests
         Assert.Equal(needs.ArenaBytes.ToString(), match.Groups["needed"].Value);
         Assert.Equal(needs.ArenaBytes.ToString(), match.Groups["reserved"].Value);
 
+        // The banner is followed by the 0x00 that lets a link host's frame parser start clean (the baked link).
         port.Write("info\n");
-        Assert.Equal(banner, port.ReadLine(LineTimeout));
+        Assert.Equal(banner, port.ReadLine(LineTimeout).TrimStart('\0'));
         port.Write("reboot\n");
         Assert.StartsWith("error unknown command", port.ReadLine(LineTimeout));
     }

@@ -1,6 +1,7 @@
 using Xunit.Abstractions;
 using Neuro.Core.Boards;
 using Neuro.FirmwareGen.Tests.Support;
+using Neuro.Program;
 
 namespace Neuro.FirmwareGen.Tests;
 
@@ -32,8 +33,11 @@ public class BoardBuildTests(ITestOutputHelper log)
 
         var loader = await firmware.BuildAsync(name, FirmwareShape.Loader, program: null);
         var baked = await firmware.BuildAsync(name, FirmwareShape.Baked, program);
+        var console = await firmware.BuildAsync(name, FirmwareShape.Baked, program, link: false);
         log.WriteLine($"{name}: loader text {loader.Footprint.Text} data {loader.Footprint.Data} bss {loader.Footprint.Bss} (arena {loader.ArenaBytes}); "
-            + $"baked {program.Length}-byte program: text {baked.Footprint.Text} data {baked.Footprint.Data} bss {baked.Footprint.Bss} (arena {baked.ArenaBytes})");
+            + $"baked {program.Length}-byte program with the link: text {baked.Footprint.Text} data {baked.Footprint.Data} bss {baked.Footprint.Bss} (arena {baked.ArenaBytes}); "
+            + $"console only: text {console.Footprint.Text} data {console.Footprint.Data} bss {console.Footprint.Bss}; "
+            + $"the link costs {baked.Footprint.FlashBytes - console.Footprint.FlashBytes} B flash, {baked.Footprint.SramBytes - console.Footprint.SramBytes} B SRAM");
 
         // The linker already refused anything past the real memory sizes; the report must agree.
         Assert.True(loader.FlashLeft >= 0 && loader.SramLeft >= 0, $"{name}: loader does not fit");
@@ -45,11 +49,16 @@ public class BoardBuildTests(ITestOutputHelper log)
         Assert.True(loader.Footprint.FlashBytes <= board.Reserve.FlashBytes, $"{name}: code {loader.Footprint.FlashBytes} B > reserve {board.Reserve.FlashBytes} B");
         Assert.True(runtimeSram <= board.Reserve.SramBytes, $"{name}: runtime SRAM {runtimeSram} B > reserve {board.Reserve.SramBytes} B");
         Assert.True(runtimeSram >= 0, $"{name}: LinkRam.Bytes {LinkRam.Bytes(board)} B is more than the link and runtime take");
-        // A baked firmware reserves exactly the program's arena and carries the program in flash instead of slots;
-        // it has no link, so its own SRAM is the loader's minus the link's (LinkRam rounds the link up by < 1 KiB).
+        // A baked firmware reserves exactly the program's arena and carries the program in flash instead of slots.
+        // Its link is sized for the program (LinkRam.BakedBytes must cover it); console-only, its SRAM is the runtime's.
         Assert.Equal(needs.ArenaBytes, baked.ArenaBytes);
-        long bakedRuntimeSram = baked.Footprint.SramBytes - needs.ArenaBytes;
-        Assert.InRange(bakedRuntimeSram - runtimeSram, -512, 1024 + 512);
+        long bakedLinkSram = baked.Footprint.SramBytes - console.Footprint.SramBytes;
+        long bakedInput = SpikeProgramFile.Read(program).Input.FrameLength;
+        Assert.InRange(bakedLinkSram, 1, LinkRam.BakedBytes(new BakedInput(bakedInput, 1)));
+        long consoleRuntimeSram = console.Footprint.SramBytes - needs.ArenaBytes;
+        Assert.InRange(consoleRuntimeSram - runtimeSram, -512, 1024 + 512);
+        Assert.True(baked.Footprint.FlashBytes - program.Length <= board.Reserve.FlashBytes,
+            $"{name}: baked code with the link {baked.Footprint.FlashBytes - program.Length} B > flash reserve {board.Reserve.FlashBytes} B");
         Assert.True(baked.Footprint.Text >= program.Length, $"{name}: baked text {baked.Footprint.Text} does not hold the {program.Length}-byte program");
     }
 

@@ -20,7 +20,7 @@ public class ProgramFitTests
             Sram = real.Sram with { Bytes = real.Reserve.SramBytes + 64 },
         };
         string output = Path.Combine(firmware.Root, "refused");
-        var request = new FirmwareRequest(tiny, BoardCatalog.DirectoryOf("netduinoplus2"), FirmwareShape.Baked, program, "seed 3", output);
+        var request = new FirmwareRequest(tiny, BoardCatalog.DirectoryOf("netduinoplus2"), FirmwareShape.Baked, program, "seed 3", output, Link: false);
 
         var error = await Assert.ThrowsAsync<ProgramDoesNotFitException>(() => FirmwareGenerator.GenerateAsync(request, null, CancellationToken.None));
 

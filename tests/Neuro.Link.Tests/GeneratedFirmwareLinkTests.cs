@@ -101,7 +101,7 @@ public class GeneratedFirmwareLinkTests(GeneratedFirmware firmware, ITestOutputH
         var line = new CuttingTransport(GeneratedFirmware.Open(board), frame => frame.Type == MessageType.Chunk && chunks++ == 4);
         await Assert.ThrowsAnyAsync<LinkException>(async () =>
         {
-            await using var session = await LinkSession.OpenAsync(line, GeneratedFirmware.SettingsFor(board));
+            await using var session = await LinkSession.OpenAsync(line, GeneratedFirmware.Settings);
             await DeployClient.DeployAsync(session, fresh, GeneratedFirmware.Key);
         });
         Assert.True(line.IsCut);

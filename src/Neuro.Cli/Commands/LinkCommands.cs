@@ -54,10 +54,20 @@ public static class LinkCommands
         var info = report.Info;
         console.MarkupLine($"[bold]{Markup.Escape(info.Name)}[/]  firmware {info.FirmwareMajor}.{info.FirmwareMinor}  " +
                            $"capabilities {info.Capabilities}  max payload {info.MaxPayload} B  rx credits {info.RxCredits}");
-        console.MarkupLine(info.HasProgram
-            ? $"active slot {info.ActiveSlot}: {Count(info.ProgramBytes)} B, sha256 {report.ActiveHash}"
-            : "no program deployed");
-        console.MarkupLine($"slots of {Count(info.SlotBytes)} B; deploy counter {info.Counter}; unfinished upload {Count(info.PendingUploadBytes)} B");
+        if (info.IsBaked)
+        {
+            console.MarkupLine(info.HasProgram
+                ? $"baked program: {Count(info.ProgramBytes)} B, sha256 {report.ActiveHash}"
+                : "baked program failed to load (see the board's banner)");
+            console.MarkupLine("no program slots: this firmware refuses deploys (flash a loader firmware to deploy over the link)");
+        }
+        else
+        {
+            console.MarkupLine(info.HasProgram
+                ? $"active slot {info.ActiveSlot}: {Count(info.ProgramBytes)} B, sha256 {report.ActiveHash}"
+                : "no program deployed");
+            console.MarkupLine($"slots of {Count(info.SlotBytes)} B; deploy counter {info.Counter}; unfinished upload {Count(info.PendingUploadBytes)} B");
+        }
         var s = report.Stats;
         console.MarkupLine($"board link counters: {s.FramesOk} frames, {s.CrcErrors} CRC errors, {s.FrameErrors} framing errors, " +
                            $"{s.Duplicates} duplicates, {s.OutOfOrder} out of order, {s.NaksSent} NAKs, {s.RepliesResent} replies resent, " +
@@ -150,7 +160,7 @@ public static class LinkCommands
                 {
                     var frames = ToFrames(ProgramFraming.ToSample(sample.Frames, input), input);
                     TimeSpan? period = parseResult.GetValue(realtime)
-                        ? TimeSpan.FromMicroseconds((sample.EndUs - sample.StartUs) / (double)input.TimeSteps)
+                        ? StreamClient.StepPeriod(sample.StartUs, sample.EndUs, input.TimeSteps)
                         : null;
                     results.Add((await client.RunAsync((uint)results.Count, frames, period, cancellationToken), sample.ClassIndex));
                     task?.Increment(1);

@@ -29,6 +29,9 @@ public enum BoardCapabilities : ushort
     Sparse16Count = 4,
     Bitmap = 8,
     Dense = 16,
+
+    /// <summary>The program is baked into the firmware: INFO's active slot is <see cref="BoardInfo.BakedSlot"/>, there are no slots, BEGIN is refused.</summary>
+    Baked = 32,
 }
 
 /// <summary>INFO: the board's identity, limits and slot state (reply to HELLO).</summary>
@@ -48,7 +51,12 @@ public sealed record BoardInfo(
 {
     public const byte NoSlot = 0xFF;
 
+    /// <summary>INFO's active slot on a baked firmware: the program is compiled in, not held in a slot.</summary>
+    public const byte BakedSlot = 0xFE;
+
     public bool HasProgram => ActiveSlot != NoSlot;
+
+    public bool IsBaked => Capabilities.HasFlag(BoardCapabilities.Baked);
 
     public byte[] Encode()
     {

@@ -18,10 +18,10 @@ internal sealed class Firmware : IDisposable
     /// <summary>The deploy key loader firmware is built with (32 bytes, fixed so builds are reproducible).</summary>
     public static readonly byte[] TestKey = [.. Enumerable.Range(1, 32).Select(i => (byte)(i * 7))];
 
-    public Task<FirmwareReport> BuildAsync(string boardName, FirmwareShape shape, byte[]? program, string? output = null) =>
+    public Task<FirmwareReport> BuildAsync(string boardName, FirmwareShape shape, byte[]? program, string? output = null, bool link = true) =>
         FirmwareGenerator.GenerateAsync(
             new FirmwareRequest(BoardCatalog.Load(boardName), BoardCatalog.DirectoryOf(boardName), shape, program, "test program",
-                output ?? Path.Combine(_root, $"{boardName}-{shape}".ToLowerInvariant()), shape == FirmwareShape.Loader ? TestKey : null),
+                output ?? Path.Combine(_root, $"{boardName}-{shape}{(link ? "" : "-console")}".ToLowerInvariant()), shape == FirmwareShape.Loader ? TestKey : null, link),
             progress: null, CancellationToken.None);
 
     public void Dispose()

@@ -92,7 +92,8 @@ enum {
     NSP_LINK_ERR_NO_PROGRAM = 14,
     NSP_LINK_ERR_SAMPLE_STATE = 15,
     NSP_LINK_ERR_BAD_EVENTS = 16,
-    NSP_LINK_ERR_EXECUTION = 17
+    NSP_LINK_ERR_EXECUTION = 17,
+    NSP_LINK_ERR_BAKED = 18 /* BEGIN on a firmware whose program is baked in: it has no writable slots */
 };
 
 /* NAK reasons. */
@@ -154,6 +155,8 @@ typedef struct {
 
 #define NSP_LINK_RECORD_BYTES 64u
 #define NSP_LINK_NO_SLOT 0xFFu
+/* INFO's active slot of a baked firmware: the program is compiled into flash, not held in a slot. */
+#define NSP_LINK_BAKED_SLOT 0xFEu
 
 /* The active-slot record, written whole into the older of two pages (docs/protocol.md section 7.2). */
 typedef struct {
@@ -217,6 +220,12 @@ typedef struct {
     nsp_link_executor executor;
     nsp_link_write_fn write;
     void *write_context;
+    /*
+     * A program compiled into the firmware (baked): it is the active program, storage is not used (slot_bytes 0) and
+     * BEGIN is refused with NSP_LINK_ERR_BAKED. NULL for a loader, whose programs live in storage's slots.
+     */
+    const uint8_t *baked_program;
+    uint32_t baked_program_bytes;
     const uint8_t *key;        /* per-board HMAC key; NULL: unsigned programs accepted */
     uint32_t key_length;
     uint8_t *frame_buffer;     /* one input frame; capacity frame_capacity */
@@ -271,6 +280,12 @@ int nsp_link_board_poll(nsp_link_board *board);
 /* Record (de)serialisation, exposed for tests and for tools that prepare flash images. */
 void nsp_link_record_encode(const nsp_link_record *record, uint8_t out[NSP_LINK_RECORD_BYTES]);
 int nsp_link_record_decode(const uint8_t in[NSP_LINK_RECORD_BYTES], nsp_link_record *record);
+/*
+ * The record in force: of the two pages, the valid one (magic and CRC) with the higher generation. Returns its page
+ * (0 or 1) with *record filled, or -1 when neither page holds a valid record (a fresh or erased board).
+ */
+int nsp_link_record_newest(const uint8_t page0[NSP_LINK_RECORD_BYTES], const uint8_t page1[NSP_LINK_RECORD_BYTES],
+                           nsp_link_record *record);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,14 @@
 /*
  * The serial link as the firmware application's protocol (firmware-gen/app/nsp_app.h): build this file with
- * the app and set NSP_APP_PROTOCOL to nsp_link_protocol in nsp_build.h. Storage maps onto the HAL's slots:
- * HAL slots 0 and 1 hold programs; the two active-slot record pages use HAL slots 2 and 3 when the board has
- * them, else RAM (boards whose slots are RAM forget everything at reset anyway).
+ * the app and set NSP_APP_PROTOCOL to nsp_link_protocol in nsp_build.h.
+ *
+ * Loader firmware: storage maps onto the HAL: slots 0 and 1 hold programs; the two active-slot record pages are
+ * the HAL's record pages where slots survive a reset (flash), else RAM (boards whose slots are RAM forget
+ * everything at reset anyway). A deploy's switch is the one program operation that writes the older record page.
+ *
+ * Baked firmware: the compiled-in program is the link's active program, there is no storage, and BEGIN is
+ * refused (NSP_LINK_ERR_BAKED). The console stays available until the first 0x00 arrives (a host opens the
+ * link with one): a person typing "info" in a terminal never sends a 0x00, a link host always does.
  */
 #include <string.h>
 
@@ -17,15 +23,22 @@
 #define NSP_LINK_APP_FRAME_BYTES (2u * 128u * 128u)
 #endif
 
+/* Ops whose spikes are counted: a baked firmware knows its program's op count, a loader must take any program. */
+#ifndef NSP_LINK_APP_OPS
+#define NSP_LINK_APP_OPS NSP_MAX_OPS
+#endif
+
 static nsp_link_board link_board;
 static nsp_link_nsp_executor link_executor;
-static nsp_op_counters link_counters[NSP_MAX_OPS];
+static nsp_op_counters link_counters[NSP_LINK_APP_OPS];
 static uint8_t link_frame[NSP_LINK_APP_FRAME_BYTES];
+
+#if !NSP_APP_BAKED
 static uint8_t ram_records[2][NSP_LINK_RECORD_BYTES];
 /* The HAL programs flash in words: an unaligned tail (only ever the last chunk of an upload) is padded. */
 static uint8_t tail_word[4];
 
-static int records_in_flash(void) { return nsp_hal_slot_count() >= 4u; }
+static int records_in_flash(void) { return nsp_hal_record_pages() >= 2u; }
 
 static int erase_slot(void *context, uint8_t slot)
 {
@@ -64,18 +77,17 @@ static int write_record(void *context, uint8_t page, const uint8_t *record, uint
         memcpy(ram_records[page], record, length);
         return 0;
     }
-    if (nsp_hal_slot_erase(2u + page) != 0) {
-        return -1;
-    }
-    return nsp_hal_slot_write(2u + page, 0, record, length);
+    return nsp_hal_record_write(page, record, length);
 }
 
 static int read_record(void *context, uint8_t page, uint8_t *record, uint32_t length)
 {
     (void)context;
-    memcpy(record, records_in_flash() ? nsp_hal_slot_data(2u + page) : ram_records[page], length);
+    memcpy(record, records_in_flash() ? nsp_hal_record_data(page) : ram_records[page], length);
     return 0;
 }
+
+#endif
 
 static void write_uart(void *context, const uint8_t *bytes, size_t length)
 {
@@ -96,8 +108,13 @@ static void link_start(nsp_app *app)
     link_executor.counters = link_counters;
     link_executor.cycles = nsp_hal_cycles;
     link_board.name = NSP_BOARD_NAME;
+#if NSP_APP_BAKED
+    link_board.baked_program = nsp_app_baked_program;
+    link_board.baked_program_bytes = nsp_app_baked_program_length;
+#else
     link_board.storage = (nsp_link_storage){NULL, nsp_hal_slot_capacity(), erase_slot, write_slot, map_slot, write_record,
                                             read_record};
+#endif
     link_board.executor = nsp_link_nsp_executor_bind(&link_executor);
     link_board.write = write_uart;
     link_board.frame_buffer = link_frame;
@@ -124,3 +141,26 @@ static void link_receive(nsp_app *app, uint8_t byte)
 }
 
 const nsp_app_protocol nsp_link_protocol = {link_start, link_receive};
+
+#if NSP_APP_BAKED
+/* Set by the first 0x00: from then on every byte is link traffic and the console is silent until reset. */
+static uint8_t console_closed;
+
+static void console_and_link_start(nsp_app *app)
+{
+    console_closed = 0;
+    nsp_app_console.start(app);
+    link_start(app);
+}
+
+static void console_and_link_receive(nsp_app *app, uint8_t byte)
+{
+    if (byte == 0x00)
+        console_closed = 1;
+    if (!console_closed)
+        nsp_app_console.receive(app, byte);
+    link_receive(app, byte);
+}
+
+const nsp_app_protocol nsp_link_console_protocol = {console_and_link_start, console_and_link_receive};
+#endif

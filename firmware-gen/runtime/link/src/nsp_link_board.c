@@ -13,6 +13,7 @@
 #define TAG_MESSAGE_BYTES 40u
 #define CAP_AUTH_REQUIRED 0x0001u
 #define CAP_ENCODINGS 0x001Eu /* bits 1..4: SPARSE16, SPARSE16_COUNT, BITMAP, DENSE */
+#define CAP_BAKED 0x0020u     /* bit 5: the program is baked into the firmware; uploads are refused */
 
 typedef char rx_slots_divide_256[(256 % NSP_LINK_RX_SLOTS) == 0 ? 1 : -1];
 
@@ -65,6 +66,22 @@ int nsp_link_record_decode(const uint8_t in[NSP_LINK_RECORD_BYTES], nsp_link_rec
     return 0;
 }
 
+int nsp_link_record_newest(const uint8_t page0[NSP_LINK_RECORD_BYTES], const uint8_t page1[NSP_LINK_RECORD_BYTES],
+                           nsp_link_record *record)
+{
+    nsp_link_record candidate;
+    int newest = -1;
+    const uint8_t *pages[2] = {page0, page1};
+    for (int page = 0; page < 2; page++) {
+        if (nsp_link_record_decode(pages[page], &candidate) == 0 &&
+            (newest < 0 || (int32_t)(candidate.generation - record->generation) > 0)) {
+            *record = candidate;
+            newest = page;
+        }
+    }
+    return newest;
+}
+
 static uint8_t rx_used(const nsp_link_board *board) { return (uint8_t)(board->rx_head - board->rx_tail); }
 
 static uint8_t credits(const nsp_link_board *board)
@@ -92,10 +109,14 @@ static void send_nak(nsp_link_board *board, uint8_t reason)
 static void load_active(nsp_link_board *board)
 {
     board->program_loaded = 0;
-    if (board->record.active_slot == NSP_LINK_NO_SLOT || board->record.program_bytes > board->storage.slot_bytes) {
+    const uint8_t *bytes;
+    if (board->baked_program != NULL) {
+        bytes = board->baked_program;
+    } else if (board->record.active_slot == NSP_LINK_NO_SLOT || board->record.program_bytes > board->storage.slot_bytes) {
         return;
+    } else {
+        bytes = board->storage.map_slot(board->storage.context, board->record.active_slot);
     }
-    const uint8_t *bytes = board->storage.map_slot(board->storage.context, board->record.active_slot);
     uint8_t digest[32];
     nsp_sha256(bytes, board->record.program_bytes, digest);
     if (memcmp(digest, board->record.hash, 32) != 0) {
@@ -122,15 +143,24 @@ int nsp_link_board_init(nsp_link_board *board)
     memset(&board->record, 0, sizeof board->record);
     board->record.active_slot = NSP_LINK_NO_SLOT;
     board->record_page = 1; /* so the first record goes to page 0 */
-    uint8_t bytes[NSP_LINK_RECORD_BYTES];
+    if (board->baked_program != NULL) {
+        /* No record pages: the baked program is the active one, its hash computed once here for INFO. */
+        board->record.active_slot = NSP_LINK_BAKED_SLOT;
+        board->record.program_bytes = board->baked_program_bytes;
+        nsp_sha256(board->baked_program, board->baked_program_bytes, board->record.hash);
+        load_active(board);
+        return 0;
+    }
+    uint8_t pages[2][NSP_LINK_RECORD_BYTES];
+    memset(pages, 0, sizeof pages); /* a page that cannot be read is an invalid record */
     for (uint8_t page = 0; page < 2; page++) {
-        nsp_link_record candidate;
-        if (board->storage.read_record(board->storage.context, page, bytes, sizeof bytes) == 0 &&
-            nsp_link_record_decode(bytes, &candidate) == 0 &&
-            (board->record.generation == 0 || candidate.generation > board->record.generation)) {
-            board->record = candidate;
-            board->record_page = page;
-        }
+        board->storage.read_record(board->storage.context, page, pages[page], NSP_LINK_RECORD_BYTES);
+    }
+    nsp_link_record newest;
+    int page = nsp_link_record_newest(pages[0], pages[1], &newest);
+    if (page >= 0) {
+        board->record = newest;
+        board->record_page = (uint8_t)page;
     }
     load_active(board);
     return 0;
@@ -209,11 +239,12 @@ static reply info(nsp_link_board *board)
     uint8_t *p = board->payload;
     p[0] = NSP_LINK_FIRMWARE_MAJOR;
     p[1] = NSP_LINK_FIRMWARE_MINOR;
-    put_u16(p + 2, (uint16_t)((board->key != NULL ? CAP_AUTH_REQUIRED : 0u) | CAP_ENCODINGS));
+    put_u16(p + 2, (uint16_t)((board->key != NULL ? CAP_AUTH_REQUIRED : 0u) | CAP_ENCODINGS |
+                              (board->baked_program != NULL ? CAP_BAKED : 0u)));
     put_u16(p + 4, NSP_LINK_MAX_PAYLOAD);
     p[6] = NSP_LINK_RX_SLOTS;
     p[7] = board->program_loaded ? board->record.active_slot : NSP_LINK_NO_SLOT;
-    put_u32(p + 8, board->storage.slot_bytes);
+    put_u32(p + 8, board->baked_program != NULL ? 0u : board->storage.slot_bytes);
     put_u32(p + 12, board->record.counter);
     put_u32(p + 16, board->program_loaded ? board->record.program_bytes : 0u);
     if (board->program_loaded) {
@@ -259,6 +290,10 @@ static reply on_begin(nsp_link_board *board, const uint8_t *p, uint16_t length)
     const uint8_t *hash = p + 9;
     const uint8_t *tag = p + 41;
     char text[64];
+    if (board->baked_program != NULL) {
+        return error(board, NSP_LINK_ERR_BAKED,
+                     "the program is baked into this firmware: no slots to upload into");
+    }
     if (size == 0 || size > board->storage.slot_bytes) {
         return error(board, NSP_LINK_ERR_TOO_LARGE,
                      with_number(text, sizeof text, "program does not fit a slot of bytes: ", board->storage.slot_bytes));
