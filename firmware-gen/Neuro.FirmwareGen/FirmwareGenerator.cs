@@ -69,7 +69,7 @@ public static class FirmwareGenerator
             capacity = capacity with
             {
                 ArenaBytes = Math.Max(0, capacity.ArenaBytes - link),
-                ArenaBasis = $"{capacity.ArenaBasis} − serial link {ProgramCapacity.N(link)} (console-only firmware: FirmwareRequest.Link false)",
+                ArenaBasis = $"{capacity.ArenaBasis} − serial link {ProgramCapacity.N(link)} (a console-only firmware, neuro firmware --no-link, keeps it)",
             };
         }
         if (needs is not null)

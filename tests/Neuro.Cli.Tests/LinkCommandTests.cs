@@ -56,6 +56,30 @@ public sealed class LinkCommandTests : IDisposable
         Assert.Equal(root.GetProperty("events").GetInt64(), root.GetProperty("board").GetProperty("events").GetInt64());
     }
 
+    [Fact]
+    public void A_baked_firmware_without_the_link_leaves_the_program_the_links_sram_and_a_loader_refuses_no_link()
+    {
+        string program = Path.Combine(_dir, "prog.nsp");
+        File.WriteAllBytes(program, SpikeProgramFile.ToBytes(DvsProgram()));
+
+        var (exit, output, error) = CompileCommandTests.Run("firmware", program, "--board", "host", "--baked", "--out", Path.Combine(_dir, "linked"), "--json");
+        Assert.True(exit == 0, error);
+        long linkedArena = ArenaCapacity(output);
+        (exit, output, error) = CompileCommandTests.Run("firmware", program, "--board", "host", "--baked", "--no-link", "--out", Path.Combine(_dir, "console"), "--json");
+        Assert.True(exit == 0, error);
+        Assert.True(ArenaCapacity(output) > linkedArena, $"console-only capacity {ArenaCapacity(output)} B is not above the linked {linkedArena} B");
+
+        (exit, _, error) = CompileCommandTests.Run("firmware", "--board", "host", "--no-link", "--out", Path.Combine(_dir, "loader"));
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--no-link is for --baked", error);
+    }
+
+    private static long ArenaCapacity(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.GetProperty("capacity").GetProperty("arenaBytes").GetInt64();
+    }
+
     /// <summary>A DVS128 program at downsample 32 (2×4×4 frames): conv, LIF, tokens, readout over the 11 gestures.</summary>
     private static SpikeProgram DvsProgram()
     {

@@ -18,12 +18,13 @@ public static class FirmwareCommand
         var program = new Argument<FileInfo?>("program") { Description = "Spike program (.nsp): compiled in with --baked, else checked against the loader's slots", Arity = ArgumentArity.ZeroOrOne };
         var board = new Option<string>("--board") { Description = "Board name (neuro board list) or path to a board.json", Required = true };
         var baked = new Option<bool>("--baked") { Description = "Compile the program into flash instead of building a loader firmware" };
+        var noLink = new Option<bool>("--no-link") { Description = "Baked only: leave out the serial link (console only), which frees its SRAM for the program's arena" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the sources, build script and firmware.elf", Required = true };
         var key = new Option<FileInfo?>("--key") { Description = "Deploy key file (hex, as neuro deploy --key reads it) provisioned into a loader firmware; required without --baked" };
         var json = JsonOutput.CreateOption();
         var command = new Command("firmware", "Generate the C firmware for a board, build it with the board's toolchain and report its footprint")
         {
-            program, board, baked, output, key, json,
+            program, board, baked, noLink, output, key, json,
         };
         VerbAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
@@ -33,10 +34,13 @@ public static class FirmwareCommand
             var file = parseResult.GetValue(program);
             if (shape == FirmwareShape.Baked && file is null)
                 throw new NeuroException("--baked needs a program (.nsp) argument");
+            if (shape == FirmwareShape.Loader && parseResult.GetValue(noLink))
+                throw new NeuroException("--no-link is for --baked firmware: a loader receives its programs over the serial link");
             var request = new FirmwareRequest(descriptor, BoardCatalog.DirectoryOf(boardName), shape,
                 file is null ? null : await File.ReadAllBytesAsync(file.FullName, cancellationToken).ConfigureAwait(false),
                 file?.FullName ?? "", parseResult.GetValue(output)!.FullName,
-                parseResult.GetValue(key) is { } keyFile ? LinkKey.Load(keyFile.FullName) : null);
+                parseResult.GetValue(key) is { } keyFile ? LinkKey.Load(keyFile.FullName) : null,
+                Link: !parseResult.GetValue(noLink));
 
             FirmwareReport report;
             if (context.Interactive && !parseResult.GetValue(json))
