@@ -69,7 +69,7 @@ public sealed class AccumulationKernelTests
             RuntimeReport.AssertMatchesReference(verified, samples[i], report.Samples[i], $"{where}, sample {i}");
     }
 
-    /// <summary>A binary program (all-ones and random frames) and a counts program (values up to 255) of the shape.</summary>
+    /// <summary>A binary program and a counts program (values up to 255) of the shape, each with all-ones, random and near-empty frames.</summary>
     private static IEnumerable<(VerifiedProgram Program, byte[][] Samples)> Cases(string shape, int outputs)
     {
         foreach (var encoding in new[] { FrameEncoding.Binary, FrameEncoding.Counts })
@@ -81,7 +81,11 @@ public sealed class AccumulationKernelTests
             var ones = Enumerable.Repeat((byte)1, length).ToArray();
             var random = new SplitMix64((ulong)(outputs * 7919 + shape.Length));
             var mixed = Enumerable.Range(0, length).Select(_ => random.Next(0, 2) == 0 ? (byte)0 : (byte)random.Next(1, top)).ToArray();
-            yield return (verified, [ones, mixed]);
+            // A few events only: the conv takes its scattered (input-stationary) path.
+            var few = new byte[length];
+            for (int i = 0; i < length; i += 97)
+                few[i] = top;
+            yield return (verified, [ones, mixed, few]);
         }
     }
 

@@ -114,16 +114,16 @@ static inline int32_t add_low_lane(int32_t value, uint32_t lanes)
 static inline int32_t add_high_lane(int32_t value, uint32_t lanes) { return add_low_lane(value, lanes >> 16); }
 #endif
 
-/* Writes back channels o..o+valid-1 (valid <= 4) of a word's lanes: even holds (o, o+2), odd (o+1, o+3). */
-static inline void fold(int32_t *acc, uint32_t stride, uint32_t even, uint32_t odd, uint32_t valid)
+/* acc = start + lanes for channels o..o+valid-1 (valid <= 4) of a word's lanes: even holds (o, o+2), odd (o+1, o+3). */
+static inline void fold(int32_t *acc, const int32_t *start, uint32_t stride, uint32_t even, uint32_t odd, uint32_t valid)
 {
-    acc[0] = add_low_lane(acc[0], even);
+    acc[0] = add_low_lane(start[0], even);
     if (valid > 1)
-        acc[stride] = add_low_lane(acc[stride], odd);
+        acc[stride] = add_low_lane(start[stride], odd);
     if (valid > 2)
-        acc[2u * stride] = add_high_lane(acc[2u * stride], even);
+        acc[2u * stride] = add_high_lane(start[2u * stride], even);
     if (valid > 3)
-        acc[3u * stride] = add_high_lane(acc[3u * stride], odd);
+        acc[3u * stride] = add_high_lane(start[3u * stride], odd);
 }
 
 /* Adds the events [e, last) (at most NSP_LANE_EVENTS) to one block's lanes: lanes[0..1] for channels 0-3, 2..3 for 4-7. */
@@ -165,12 +165,12 @@ static NSP_INLINE_BLOCK void add_events(uint32_t lanes[4], const uint8_t *block,
     }
 }
 
-/* Writes back and clears a block's lanes: valid (1..8) channels from acc on, acc_stride apart. */
-static NSP_INLINE_BLOCK void fold_block(int32_t *acc, uint32_t stride, uint32_t lanes[4], uint32_t valid)
+/* acc = start + lanes for valid (1..8) channels, stride apart, and clears the lanes. */
+static NSP_INLINE_BLOCK void fold_block(int32_t *acc, const int32_t *start, uint32_t stride, uint32_t lanes[4], uint32_t valid)
 {
-    fold(acc, stride, lanes[0], lanes[1], valid < 4u ? valid : 4u);
+    fold(acc, start, stride, lanes[0], lanes[1], valid < 4u ? valid : 4u);
     if (valid > 4u)
-        fold(acc + 4u * stride, stride, lanes[2], lanes[3], valid - 4u);
+        fold(acc + 4u * stride, start + 4u * stride, stride, lanes[2], lanes[3], valid - 4u);
     lanes[0] = lanes[1] = lanes[2] = lanes[3] = 0;
 }
 
@@ -182,18 +182,18 @@ static inline const uint8_t *run_base(const int8_t *rows, const nsp_event_run *r
 }
 
 /* One block of up to 8 channels (wide) or up to 4 over every run: the runs hold at most NSP_LANE_EVENTS events. */
-static NSP_INLINE_BLOCK void block(int32_t *acc, uint32_t stride, const int8_t *rows, uint32_t channel, const nsp_event_run *runs,
-                                   uint32_t run_count, uint32_t valid, int wide)
+static NSP_INLINE_BLOCK void block(int32_t *acc, const int32_t *start, uint32_t stride, const int8_t *rows, uint32_t channel,
+                                   const nsp_event_run *runs, uint32_t run_count, uint32_t valid, int wide)
 {
     uint32_t lanes[4] = {0, 0, 0, 0}, r;
     for (r = 0; r < run_count; r++)
         add_events(lanes, run_base(rows, &runs[r], channel), runs[r].first, runs[r].last, wide);
-    fold_block(acc, stride, lanes, valid);
+    fold_block(acc, start, stride, lanes, valid);
 }
 
 /* The same for any number of events: the lanes are folded into acc whenever they took NSP_LANE_EVENTS. */
-static void long_block(int32_t *acc, uint32_t stride, const int8_t *rows, uint32_t channel, const nsp_event_run *runs,
-                       uint32_t run_count, uint32_t valid)
+static void long_block(int32_t *acc, const int32_t *start, uint32_t stride, const int8_t *rows, uint32_t channel,
+                       const nsp_event_run *runs, uint32_t run_count, uint32_t valid)
 {
     uint32_t lanes[4] = {0, 0, 0, 0}, taken = 0, r;
     for (r = 0; r < run_count; r++) {
@@ -205,17 +205,18 @@ static void long_block(int32_t *acc, uint32_t stride, const int8_t *rows, uint32
             e += n;
             taken += n;
             if (taken == NSP_LANE_EVENTS) {
-                fold_block(acc, stride, lanes, valid);
+                fold_block(acc, start, stride, lanes, valid);
+                start = acc; /* later folds add to what the first one wrote */
                 taken = 0;
             }
         }
     }
     if (taken != 0)
-        fold_block(acc, stride, lanes, valid);
+        fold_block(acc, start, stride, lanes, valid);
 }
 
-void nsp_accumulate_spikes(int32_t *acc, uint32_t acc_stride, const int8_t *rows, const nsp_event_run *runs, uint32_t run_count,
-                           uint32_t outputs)
+void nsp_accumulate_spikes(int32_t *acc, const int32_t *start, uint32_t acc_stride, const int8_t *rows, const nsp_event_run *runs,
+                           uint32_t run_count, uint32_t outputs)
 {
     const uint32_t full = outputs & ~7u;
     uint32_t o, r, events = 0;
@@ -223,15 +224,21 @@ void nsp_accumulate_spikes(int32_t *acc, uint32_t acc_stride, const int8_t *rows
         events += (uint32_t)(runs[r].last - runs[r].first);
     if (events > NSP_LANE_EVENTS) {
         for (o = 0; o < outputs; o += 8u)
-            long_block(acc + o * acc_stride, acc_stride, rows, o, runs, run_count, outputs - o < 8u ? outputs - o : 8u);
+            long_block(acc + o * acc_stride, start + o * acc_stride, acc_stride, rows, o, runs, run_count,
+                       outputs - o < 8u ? outputs - o : 8u);
+        return;
+    }
+    if (events == 0) {
+        for (o = 0; o < outputs; o++)
+            acc[o * acc_stride] = start[o * acc_stride];
         return;
     }
     for (o = 0; o < full; o += 8u)
-        block(acc + o * acc_stride, acc_stride, rows, o, runs, run_count, 8u, 1);
+        block(acc + o * acc_stride, start + o * acc_stride, acc_stride, rows, o, runs, run_count, 8u, 1);
     if (outputs - full > 4u)
-        block(acc + full * acc_stride, acc_stride, rows, full, runs, run_count, outputs - full, 1);
+        block(acc + full * acc_stride, start + full * acc_stride, acc_stride, rows, full, runs, run_count, outputs - full, 1);
     else if (outputs > full)
-        block(acc + full * acc_stride, acc_stride, rows, full, runs, run_count, outputs - full, 0);
+        block(acc + full * acc_stride, start + full * acc_stride, acc_stride, rows, full, runs, run_count, outputs - full, 0);
 }
 
 void nsp_accumulate_scaled(int32_t *acc, uint32_t acc_stride, const int8_t *row, uint32_t count, int32_t value)

@@ -24,11 +24,12 @@ typedef struct {
 } nsp_event_run;
 
 /*
- * acc[o * acc_stride] += sum over the runs' entries e of rows[shift + e + o], for o < outputs. rows must be word-aligned
+ * acc[o * acc_stride] = start[o * acc_stride] + sum over the runs' entries e of rows[shift + e + o], for o < outputs
+ * (start may be acc; taking the bias from elsewhere spares a pass that fills acc with it). rows must be word-aligned
  * with (outputs + 3) & ~3 readable bytes per row; any number of events (the lanes are folded every NSP_LANE_EVENTS).
  */
-void nsp_accumulate_spikes(int32_t *acc, uint32_t acc_stride, const int8_t *rows, const nsp_event_run *runs, uint32_t run_count,
-                           uint32_t outputs);
+void nsp_accumulate_spikes(int32_t *acc, const int32_t *start, uint32_t acc_stride, const int8_t *rows, const nsp_event_run *runs,
+                           uint32_t run_count, uint32_t outputs);
 
 /* acc[o] += row[o] * value for o < count: one event of any value (counts frames, residual sums) added directly. */
 void nsp_accumulate_scaled(int32_t *acc, uint32_t acc_stride, const int8_t *row, uint32_t count, int32_t value);

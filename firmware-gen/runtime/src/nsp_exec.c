@@ -24,38 +24,21 @@ static int32_t *ints(const nsp_session *s, int32_t buffer) { return (int32_t *)(
 
 static uint8_t *bytes_of(const nsp_session *s, int32_t buffer) { return s->arena + s->program->buffers[buffer].offset; }
 
-/* Sets each accumulator to its channel's bias (or 0), decoding each bias value once: the unaligned
-   little-endian read costs several instructions, the copies one store each, four per loop turn. */
-static void fill_bias(int32_t *acc, const nsp_tensor *bias, uint32_t outer, uint32_t inner, int along_last_axis)
+/* Sets acc[o * stride + i] to channel o's bias (or 0) for i < count, decoding each bias value once (the unaligned
+   little-endian read costs several instructions), four stores per loop turn. */
+static void fill_bias(int32_t *acc, const nsp_tensor *bias, uint32_t channels, uint32_t stride, uint32_t count)
 {
-    uint32_t a, b;
-    if (along_last_axis) {
-        const int32_t *from = acc;
-        int32_t *to = acc + inner;
-        uint32_t left = (outer - 1u) * inner;
-        for (b = 0; b < inner; b++)
-            acc[b] = bias == NULL ? 0 : nsp_read_i32(bias->data + 4u * b);
-        /* A forward copy from inner words behind repeats the first row. */
-        for (; left >= 4u; left -= 4u, to += 4, from += 4) {
-            to[0] = from[0];
-            to[1] = from[1];
-            to[2] = from[2];
-            to[3] = from[3];
-        }
-        for (; left != 0; left--)
-            *to++ = *from++;
-        return;
-    }
-    for (a = 0; a < outer; a++) {
-        const int32_t value = bias == NULL ? 0 : nsp_read_i32(bias->data + 4u * a);
-        int32_t *to = acc + a * inner;
-        for (b = 0; b + 4u <= inner; b += 4u, to += 4) {
+    uint32_t o, i;
+    for (o = 0; o < channels; o++) {
+        const int32_t value = bias == NULL ? 0 : nsp_read_i32(bias->data + 4u * o);
+        int32_t *to = acc + o * stride;
+        for (i = 0; i + 4u <= count; i += 4u, to += 4) {
             to[0] = value;
             to[1] = value;
             to[2] = value;
             to[3] = value;
         }
-        for (; b < inner; b++)
+        for (; i < count; i++)
             *to++ = value;
     }
 }
@@ -102,7 +85,7 @@ static void conv2d(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
     uint64_t events = 0, input_sum = 0, updates = 0, weighted = 0;
     int32_t c, y, x;
 
-    fill_bias(acc, bias_of(p, op), (uint32_t)out_channels, plane, 0);
+    fill_bias(acc, bias_of(p, op), (uint32_t)out_channels, plane, plane);
     for (c = 0; c < channels; c++) {
         for (y = 0; y < height; y++) {
             const int32_t ky_first = y < height - 1 ? 0 : 1, ky_last = y > 0 ? 2 : 1;
@@ -250,6 +233,65 @@ static void sort_row(const uint8_t *in, uint32_t channels, uint32_t plane, uint3
 }
 
 /*
+ * Conv2d input-stationary on the transposed weights: every event of value >= minimum adds value x its weight rows to
+ * the outputs it meets, acc[o * H*W + target] (about 7 instructions per update against ~1 in the lanes). It adds the
+ * events above 1 after the output-stationary pass (minimum 2), and runs alone on maps too sparse for that pass
+ * (minimum 1, counting the events as it goes).
+ */
+static void scatter_events(const uint8_t *in, int32_t *acc, const int8_t *weights, uint32_t channels, int32_t height,
+                           int32_t width, uint32_t out_channels, int32_t minimum, uint64_t counts[5])
+{
+    const uint32_t plane = (uint32_t)height * (uint32_t)width, row_bytes = nsp_transposed_stride((int32_t)out_channels);
+    uint32_t c;
+    int32_t y, x;
+    for (c = 0; c < channels; c++) {
+        for (y = 0; y < height; y++) {
+            const int32_t ky_first = y < height - 1 ? 0 : 1, ky_last = y > 0 ? 2 : 1;
+            for (x = 0; x < width; x++) {
+                const int32_t value = *in++;
+                const int32_t kx_first = x < width - 1 ? 0 : 1, kx_last = x > 0 ? 2 : 1;
+                int32_t ky, kx;
+                if (value < minimum)
+                    continue;
+                if (minimum == 1) {
+                    const uint32_t taps = taps_along(y, height) * taps_along(x, width);
+                    counts[0]++;
+                    counts[1] += (uint32_t)value;
+                    counts[2] += taps;
+                    counts[3] += (uint64_t)taps * (uint32_t)value;
+                }
+                for (ky = ky_first; ky <= ky_last; ky++) {
+                    for (kx = kx_first; kx <= kx_last; kx++)
+                        nsp_accumulate_scaled(acc + (uint32_t)(y - ky + 1) * (uint32_t)width + (uint32_t)(x - kx + 1), plane,
+                                              weights + (c * 9u + (uint32_t)(ky * 3 + kx)) * row_bytes, out_channels, value);
+                }
+            }
+        }
+    }
+}
+
+/*
+ * Whether the map has fewer than limit nonzero inputs. The output-stationary pass costs about 100 + 3*O instructions per
+ * output pixel however few events there are, the scattered one about 6 more per update: with fewer events than
+ * H*W*(100 + 3*O) / (54*O) scattering is cheaper. Counts stop at the limit, zero words are skipped whole.
+ */
+static int sparse_map(const uint8_t *in, uint32_t length, uint64_t limit)
+{
+    uint64_t events = 0;
+    uint32_t i = 0;
+    if (((uintptr_t)in & 3u) == 0) {
+        for (; i + 4u <= length && events < limit; i += 4u) {
+            const uint32_t word = (uint32_t)in[i] | in[i + 1] | in[i + 2] | in[i + 3];
+            if (word != 0)
+                events += (uint32_t)(in[i] != 0) + (in[i + 1] != 0) + (in[i + 2] != 0) + (in[i + 3] != 0);
+        }
+    }
+    for (; i < length && events < limit; i++)
+        events += in[i] != 0;
+    return events < limit;
+}
+
+/*
  * Conv2d, output-stationary: each output pixel hands its 3x3 neighbourhood's spikes (three runs, one per kernel row)
  * to nsp_accumulate_spikes, which adds them block by block of output channels held in registers. The spikes of the
  * three input rows in use are kept sorted by pixel in the channel-last area (O*H*W*4 bytes for this conv), a ring of
@@ -276,7 +318,15 @@ static void conv2d_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
         conv2d(s, op, k);
         return;
     }
-    fill_bias(acc, bias_of(p, op), out_channels, plane, 0);
+    if (sparse_map(in, (uint32_t)channels * plane, (uint64_t)plane * (100u + 3u * out_channels) / (54u * out_channels))) {
+        fill_bias(acc, bias_of(p, op), out_channels, plane, plane);
+        scatter_events(in, acc, weights, (uint32_t)channels, height, width, out_channels, 1, counts);
+        if (k != NULL)
+            count_conv(k, op, counts[0], counts[1], counts[2], counts[3], (uint32_t)channels, height, width, out_channels);
+        return;
+    }
+    /* The bias goes to the last pixel, the one written last: every pixel's accumulation starts from there. */
+    fill_bias(acc + plane - 1u, bias_of(p, op), out_channels, plane, 1);
     for (y = 0; y < height && y < 2; y++)
         sort_row(in, (uint32_t)channels, plane, (uint32_t)width, row_bytes, ring + (uint32_t)y * slot,
                  ring + (uint32_t)y * slot + (uint32_t)width + 1u, taps_along(y, height), y, counts);
@@ -303,36 +353,18 @@ static void conv2d_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
                 runs[run_count].shift = (ky * 3 + 1 - x) * (int32_t)row_bytes;
                 run_count++;
             }
-            if (run_count != 0)
-                nsp_accumulate_spikes(acc + (uint32_t)y * (uint32_t)width + (uint32_t)x, plane, weights, runs, run_count, out_channels);
+            nsp_accumulate_spikes(acc + (uint32_t)y * (uint32_t)width + (uint32_t)x, acc + plane - 1u, plane, weights, runs, run_count,
+                                  out_channels);
         }
     }
-    if (counts[4] != 0) {
-        uint32_t c;
-        for (c = 0; c < (uint32_t)channels; c++) {
-            for (y = 0; y < height; y++) {
-                const int32_t ky_first = y < height - 1 ? 0 : 1, ky_last = y > 0 ? 2 : 1;
-                for (x = 0; x < width; x++) {
-                    const int32_t value = in[(c * (uint32_t)height + (uint32_t)y) * (uint32_t)width + (uint32_t)x];
-                    const int32_t kx_first = x < width - 1 ? 0 : 1, kx_last = x > 0 ? 2 : 1;
-                    int32_t ky, kx;
-                    if (value <= 1)
-                        continue;
-                    for (ky = ky_first; ky <= ky_last; ky++) {
-                        for (kx = kx_first; kx <= kx_last; kx++)
-                            nsp_accumulate_scaled(acc + (uint32_t)(y - ky + 1) * (uint32_t)width + (uint32_t)(x - kx + 1), plane,
-                                                  weights + (c * 9u + (uint32_t)(ky * 3 + kx)) * row_bytes, out_channels, value);
-                    }
-                }
-            }
-        }
-    }
+    if (counts[4] != 0)
+        scatter_events(in, acc, weights, (uint32_t)channels, height, width, out_channels, 2, counts);
     if (k != NULL)
         count_conv(k, op, counts[0], counts[1], counts[2], counts[3], (uint32_t)channels, height, width, out_channels);
 }
 
-/* Linear, output-stationary per token: the token's spikes become a list of weight-row offsets for nsp_accumulate_spikes;
-   events of a larger value are added afterwards one by one. */
+/* Linear, output-stationary per token: the token's events become runs of weight-row offsets for nsp_accumulate_spikes;
+   values above 2 are added afterwards one by one. */
 static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, nsp_op_counters *k)
 {
     const nsp_program *p = s->program;
@@ -342,35 +374,42 @@ static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
     const int8_t *weights = (const int8_t *)(s->arena + p->weight_offset[index]);
     const uint32_t tokens = (uint32_t)in_buffer->shape[0], features = (uint32_t)in_buffer->shape[1];
     const uint32_t outputs = (uint32_t)p->buffers[op->outputs[0]].shape[1], row_bytes = nsp_transposed_stride((int32_t)outputs);
-    uint32_t *spikes = (uint32_t *)(void *)(s->arena + p->scratch_offset);
+    const int32_t *bias_row = acc + (tokens - 1u) * outputs;
+    uint32_t *list = (uint32_t *)(void *)(s->arena + p->scratch_offset);
     uint64_t event_total = 0, input_sum = 0;
     uint32_t n, i;
 
-    fill_bias(acc, bias_of(p, op), tokens, outputs, 1);
+    /* The bias goes to the last token's row, the one written last: every token's accumulation starts from there. */
+    fill_bias(acc + (tokens - 1u) * outputs, bias_of(p, op), outputs, 1, 1);
     for (n = 0; n < tokens; n++) {
         const uint8_t *row = in + n * features;
         int32_t *out = acc + n * outputs;
-        uint32_t count = 0, larger = 0, sum = 0, offset = 0;
-        for (i = 0; i < features; i++, offset += row_bytes) {
-            if (row[i] == 0)
+        uint32_t ones = 0, twos = 0, larger = 0, sum = 0;
+        nsp_event_run runs[3];
+        /* Weight-row offsets of the 1s from the front of the list, of the 2s from its back (a residual Add of two spike
+           maps makes 2s: the kernel adds that run twice); larger values are counted and added afterwards. */
+        for (i = 0; i < features; i++) {
+            const uint32_t value = row[i];
+            if (value == 0)
                 continue;
-            sum += row[i];
-            if (row[i] == 1)
-                spikes[count++] = offset;
+            sum += value;
+            if (value == 1)
+                list[ones++] = i * row_bytes;
+            else if (value == 2)
+                list[features - ++twos] = i * row_bytes;
             else
                 larger++;
         }
-        event_total += count + larger;
+        event_total += ones + twos + larger;
         input_sum += sum;
-        if (count != 0) {
-            nsp_event_run run;
-            run.first = spikes;
-            run.last = spikes + count;
-            run.shift = 0;
-            nsp_accumulate_spikes(out, 1, weights, &run, 1, outputs);
-        }
+        runs[0].first = list;
+        runs[0].last = list + ones;
+        runs[1].first = runs[2].first = list + features - twos;
+        runs[1].last = runs[2].last = list + features;
+        runs[0].shift = runs[1].shift = runs[2].shift = 0;
+        nsp_accumulate_spikes(out, bias_row, 1, weights, runs, twos != 0 ? 3u : 1u, outputs);
         for (i = 0; i < features && larger != 0; i++) {
-            if (row[i] > 1) {
+            if (row[i] > 2) {
                 nsp_accumulate_scaled(out, 1, weights + i * row_bytes, outputs, row[i]);
                 larger--;
             }
