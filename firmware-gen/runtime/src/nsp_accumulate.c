@@ -87,6 +87,51 @@ static inline void pairs8(const uint32_t *e, const uint32_t *last, const uint8_t
     lanes[2] = e1;
     lanes[3] = o1;
 }
+
+/* acc[k * stride] = start[k * stride] + lane k for the 8 channels of a full block (lanes: (0,2) (1,3) (4,6) (5,7)):
+   LDR, SXTAH, STR and a pointer step per channel. Written out because the compiler keeps the eight addresses on the
+   stack. start is reached from acc by a fixed byte distance. */
+static inline void fold8(int32_t *acc, const int32_t *start, uint32_t stride, const uint32_t lanes[4])
+{
+    const int32_t distance = (int32_t)((uintptr_t)start - (uintptr_t)acc);
+    const uint32_t step = stride * 4u;
+    uint32_t value;
+    __asm__ volatile("ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[e0]\n\t"
+                     "str %[v], [%[p]]\n\t"
+                     "add %[p], %[p], %[s]\n\t"
+                     "ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[o0]\n\t"
+                     "str %[v], [%[p]]\n\t"
+                     "add %[p], %[p], %[s]\n\t"
+                     "ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[e0], ror #16\n\t"
+                     "str %[v], [%[p]]\n\t"
+                     "add %[p], %[p], %[s]\n\t"
+                     "ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[o0], ror #16\n\t"
+                     "str %[v], [%[p]]\n\t"
+                     "add %[p], %[p], %[s]\n\t"
+                     "ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[e1]\n\t"
+                     "str %[v], [%[p]]\n\t"
+                     "add %[p], %[p], %[s]\n\t"
+                     "ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[o1]\n\t"
+                     "str %[v], [%[p]]\n\t"
+                     "add %[p], %[p], %[s]\n\t"
+                     "ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[e1], ror #16\n\t"
+                     "str %[v], [%[p]]\n\t"
+                     "add %[p], %[p], %[s]\n\t"
+                     "ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[o1], ror #16\n\t"
+                     "str %[v], [%[p]]"
+                     : [p] "+r"(acc), [v] "=&r"(value)
+                     : [d] "r"(distance), [s] "r"(step), [e0] "r"(lanes[0]), [o0] "r"(lanes[1]), [e1] "r"(lanes[2]),
+                       [o1] "r"(lanes[3])
+                     : "memory");
+}
 #define NSP_PAIRS8_ASM 1
 #else
 /* Little-endian word of four weights, assembled from bytes (compilers fuse this into one load where they can). */
@@ -168,6 +213,13 @@ static NSP_INLINE_BLOCK void add_events(uint32_t lanes[4], const uint8_t *block,
 /* acc = start + lanes for valid (1..8) channels, stride apart, and clears the lanes. */
 static NSP_INLINE_BLOCK void fold_block(int32_t *acc, const int32_t *start, uint32_t stride, uint32_t lanes[4], uint32_t valid)
 {
+#if defined(NSP_PAIRS8_ASM)
+    if (valid == 8u) {
+        fold8(acc, start, stride, lanes);
+        lanes[0] = lanes[1] = lanes[2] = lanes[3] = 0;
+        return;
+    }
+#endif
     fold(acc, start, stride, lanes[0], lanes[1], valid < 4u ? valid : 4u);
     if (valid > 4u)
         fold(acc + 4u * stride, start + 4u * stride, stride, lanes[2], lanes[3], valid - 4u);
