@@ -80,7 +80,7 @@ static inline void pairs8(const uint32_t *e, const uint32_t *last, const uint8_t
             "bne 1b"
             : [e0] "+r"(e0), [o0] "+r"(o0), [e1] "+r"(e1), [o1] "+r"(o1), [e] "+r"(e), [a] "=&r"(a), [b] "=&r"(b),
               [w0] "=&r"(w0), [w1] "=&r"(w1)
-            : [last] "r"(last), [block] "r"(block), [block4] "r"(block + 4)
+            : [last] "r"(last), [block] "r"(block), [block4] "r"((uintptr_t)block + 4u)
             : "cc", "memory");
     lanes[0] = e0;
     lanes[1] = o0;
@@ -171,11 +171,14 @@ static inline void fold(int32_t *acc, const int32_t *start, uint32_t stride, uin
         acc[3u * stride] = add_high_lane(start[3u * stride], odd);
 }
 
+/* block + offset on the address as an integer: block (a run's rows + shift) may lie outside the weights, the sum does not. */
+static inline const uint8_t *at(const uint8_t *block, uint32_t offset) { return (const uint8_t *)((uintptr_t)block + offset); }
+
 /* Adds the events [e, last) (at most NSP_LANE_EVENTS) to one block's lanes: lanes[0..1] for channels 0-3, 2..3 for 4-7. */
 static NSP_INLINE_BLOCK void add_events(uint32_t lanes[4], const uint8_t *block, const uint32_t *e, const uint32_t *last, int wide)
 {
     if (((uint32_t)(last - e) & 1u) != 0) {
-        const uint8_t *row = block + *e++;
+        const uint8_t *row = at(block, *e++);
         const uint32_t w0 = load_word(row);
         lanes[0] = add_even_bytes(lanes[0], w0);
         lanes[1] = add_odd_bytes(lanes[1], w0);
@@ -194,7 +197,7 @@ static NSP_INLINE_BLOCK void add_events(uint32_t lanes[4], const uint8_t *block,
     }
 #endif
     for (; e != last; e += 2) {
-        const uint8_t *row = block + e[0], *next = block + e[1];
+        const uint8_t *row = at(block, e[0]), *next = at(block, e[1]);
         const uint32_t w0 = load_word(row), w2 = load_word(next);
         lanes[0] = add_even_bytes(lanes[0], w0);
         lanes[1] = add_odd_bytes(lanes[1], w0);
