@@ -125,7 +125,6 @@ typedef struct {
     uint32_t scratch_offset; /* arena bytes from here: the executor's event list */
     uint32_t channel_last_offset; /* NSP_TRANSPOSED_WEIGHTS: a conv output held [H*W, O] */
     uint32_t weight_offset[NSP_MAX_OPS]; /* NSP_TRANSPOSED_WEIGHTS: each Conv2d/Linear's weights, output channel fastest */
-    uint8_t narrow[NSP_MAX_OPS]; /* NSP_TRANSPOSED_WEIGHTS: the verifier's bound fits int16, so the op accumulates in 16-bit lanes */
 } nsp_program;
 
 /* Per op, counted over one sample (see docs/spike-program.md section 5). */

@@ -8,6 +8,9 @@
  */
 #include "nsp.h"
 #include "nsp_internal.h"
+#if NSP_TRANSPOSED_WEIGHTS
+#include "nsp_accumulate.h"
+#endif
 
 /* floor(value / 2^shift) without relying on the implementation-defined >> of negative numbers. */
 static int64_t floor_shift(int64_t value, unsigned shift) { return value >= 0 ? value >> shift : ~((~value) >> shift); }
@@ -21,24 +24,22 @@ static int32_t *ints(const nsp_session *s, int32_t buffer) { return (int32_t *)(
 
 static uint8_t *bytes_of(const nsp_session *s, int32_t buffer) { return s->arena + s->program->buffers[buffer].offset; }
 
-/* Sets each accumulator to its channel's bias (or 0), decoding each bias value once: the unaligned
-   little-endian read costs several instructions, the copies one load and one store. */
-static void fill_bias(int32_t *acc, const nsp_tensor *bias, uint32_t outer, uint32_t inner, int along_last_axis)
+/* Sets acc[o * stride + i] to channel o's bias (or 0) for i < count, decoding each bias value once (the unaligned
+   little-endian read costs several instructions), four stores per loop turn. */
+static void fill_bias(int32_t *acc, const nsp_tensor *bias, uint32_t channels, uint32_t stride, uint32_t count)
 {
-    uint32_t a, b;
-    if (along_last_axis) {
-        for (b = 0; b < inner; b++)
-            acc[b] = bias == NULL ? 0 : nsp_read_i32(bias->data + 4u * b);
-        for (a = 1; a < outer; a++) {
-            for (b = 0; b < inner; b++)
-                acc[a * inner + b] = acc[b];
+    uint32_t o, i;
+    for (o = 0; o < channels; o++) {
+        const int32_t value = bias == NULL ? 0 : nsp_read_i32(bias->data + 4u * o);
+        int32_t *to = acc + o * stride;
+        for (i = 0; i + 4u <= count; i += 4u, to += 4) {
+            to[0] = value;
+            to[1] = value;
+            to[2] = value;
+            to[3] = value;
         }
-        return;
-    }
-    for (a = 0; a < outer; a++) {
-        const int32_t value = bias == NULL ? 0 : nsp_read_i32(bias->data + 4u * a);
-        for (b = 0; b < inner; b++)
-            acc[a * inner + b] = value;
+        for (; i < count; i++)
+            *to++ = value;
     }
 }
 
@@ -71,7 +72,6 @@ static void count_conv(nsp_op_counters *k, const nsp_op *op, uint64_t events, ui
     }
 }
 
-#if !NSP_TRANSPOSED_WEIGHTS
 static void conv2d(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
 {
     const nsp_program *p = s->program;
@@ -85,7 +85,7 @@ static void conv2d(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
     uint64_t events = 0, input_sum = 0, updates = 0, weighted = 0;
     int32_t c, y, x;
 
-    fill_bias(acc, bias_of(p, op), (uint32_t)out_channels, plane, 0);
+    fill_bias(acc, bias_of(p, op), (uint32_t)out_channels, plane, plane);
     for (c = 0; c < channels; c++) {
         for (y = 0; y < height; y++) {
             const int32_t ky_first = y < height - 1 ? 0 : 1, ky_last = y > 0 ? 2 : 1;
@@ -131,6 +131,7 @@ static void conv2d(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
         count_conv(k, op, events, input_sum, updates, weighted, channels, height, width, out_channels);
 }
 
+#if !NSP_TRANSPOSED_WEIGHTS
 /*
  * Linear, output-stationary over each token's event list: the weight row W[o, :] is contiguous, so each
  * output gathers its events' weights in a register and is stored once (same integers as the
@@ -196,184 +197,172 @@ static void linear(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
 #endif
 
 #if NSP_TRANSPOSED_WEIGHTS
-/* Inlined into each op so the registers the accumulation loop claims are saved once per op, not once per row. */
-#if defined(__GNUC__)
-#define NSP_ALWAYS_INLINE __attribute__((always_inline)) inline
-#else
-#define NSP_ALWAYS_INLINE inline
-#endif
-
-/* acc[i] += w[i] for i < count: one spike's contiguous weight row into contiguous accumulators. */
-static NSP_ALWAYS_INLINE void add_row(int32_t *acc, const int8_t *w, uint32_t count)
+/*
+ * One input row's spikes for conv2d_transposed, sorted by pixel: entries [starts[x], starts[x + 1]) are the spikes at
+ * column x, each stored as c * 9 * row_bytes + x * row_bytes, so the spikes of three adjacent pixels are one run for
+ * the output pixel between them (its column and kernel row go into the run's shift). Counts the row's events.
+ */
+static void sort_row(const uint8_t *in, uint32_t channels, uint32_t plane, uint32_t width, uint32_t row_bytes, uint32_t *starts,
+                     uint32_t *entries, uint32_t taps_y, int32_t y, uint64_t counts[5])
 {
-    uint32_t i;
-#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__) && defined(__OPTIMIZE__)
-    /* Eight accumulators per iteration: LDM, one LDRD of eight weights, eight SXTAB (sign-extend a byte and
-       add), STM, loop: 13 instructions per 8 synaptic updates. Rows are word-aligned (nsp_transposed_stride). */
-    uint32_t blocks = count / 8u;
-    if (blocks != 0) {
-        uint32_t w0, w1;
-        __asm__ volatile(
-            "1:\n\t"
-            "ldm %[acc], {r4, r5, r6, r7, r8, r9, r10, r11}\n\t"
-            "ldrd %[w0], %[w1], [%[w]], #8\n\t"
-            "sxtab r4, r4, %[w0]\n\t"
-            "sxtab r5, r5, %[w0], ror #8\n\t"
-            "sxtab r6, r6, %[w0], ror #16\n\t"
-            "sxtab r7, r7, %[w0], ror #24\n\t"
-            "sxtab r8, r8, %[w1]\n\t"
-            "sxtab r9, r9, %[w1], ror #8\n\t"
-            "sxtab r10, r10, %[w1], ror #16\n\t"
-            "sxtab r11, r11, %[w1], ror #24\n\t"
-            "stmia %[acc]!, {r4, r5, r6, r7, r8, r9, r10, r11}\n\t"
-            "subs %[blocks], %[blocks], #1\n\t"
-            "bne 1b"
-            : [acc] "+r"(acc), [w] "+r"(w), [blocks] "+r"(blocks), [w0] "=&r"(w0), [w1] "=&r"(w1)
-            :
-            : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "cc", "memory");
-        count %= 8u;
+    uint32_t x, total = 0;
+    for (x = 0; x < width; x++) {
+        const uint8_t *value = in + (uint32_t)y * width + x;
+        const uint32_t first = total;
+        uint32_t c, sum = 0, larger = 0, entry = x * row_bytes;
+        starts[x] = total;
+        for (c = 0; c < channels; c++, value += plane, entry += 9u * row_bytes) {
+            if (*value == 0)
+                continue;
+            sum += *value;
+            if (*value == 1)
+                entries[total++] = entry;
+            else
+                larger++;
+        }
+        if (total != first || larger != 0) {
+            const uint32_t taps = taps_y * taps_along((int32_t)x, (int32_t)width), count = total - first + larger;
+            counts[0] += count;
+            counts[1] += sum;
+            counts[2] += (uint64_t)taps * count;
+            counts[3] += (uint64_t)taps * sum;
+            counts[4] += larger;
+        }
     }
-#endif
-    for (i = 0; i < count; i++)
-        acc[i] += w[i];
+    starts[width] = total;
 }
 
-static void add_row_scaled(int32_t *acc, const int8_t *w, uint32_t count, int32_t value)
+/*
+ * Conv2d input-stationary on the transposed weights: every event of value >= minimum adds value x its weight rows to
+ * the outputs it meets, acc[o * H*W + target] (about 7 instructions per update against ~1 in the lanes). It adds the
+ * events above 1 after the output-stationary pass (minimum 2), and runs alone on maps too sparse for that pass
+ * (minimum 1, counting the events as it goes).
+ */
+static void scatter_events(const uint8_t *in, int32_t *acc, const int8_t *weights, uint32_t channels, int32_t height,
+                           int32_t width, uint32_t out_channels, int32_t minimum, uint64_t counts[5])
 {
-    uint32_t i;
-    for (i = 0; i < count; i++)
-        acc[i] += w[i] * value;
-}
-
-static NSP_ALWAYS_INLINE void add_weight_row(int32_t *acc, const int8_t *w, uint32_t count, int32_t value)
-{
-    if (value == 1)
-        add_row(acc, w, count);
-    else
-        add_row_scaled(acc, w, count, value);
-}
-
-/* acc[i] += w[i] in 16-bit lanes (the op's proven bound fits int16); acc must be word-aligned. */
-static NSP_ALWAYS_INLINE void add_row16(nsp_lane16 *acc, const nsp_lane16 *w, uint32_t count)
-{
-    uint32_t i;
-#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__) && defined(__OPTIMIZE__)
-    /* Eight accumulators per iteration as four halfword pairs: LDM, LDM, four SADD16, STM, loop: 9 instructions
-       per 8 synaptic updates. Rows and runs start word-aligned (even channel counts, padded strides). */
-    uint32_t blocks = count / 8u;
-    if (blocks != 0) {
-        __asm__ volatile(
-            "1:\n\t"
-            "ldm %[acc], {r4, r5, r6, r7}\n\t"
-            "ldm %[w]!, {r8, r9, r10, r11}\n\t"
-            "sadd16 r4, r4, r8\n\t"
-            "sadd16 r5, r5, r9\n\t"
-            "sadd16 r6, r6, r10\n\t"
-            "sadd16 r7, r7, r11\n\t"
-            "stmia %[acc]!, {r4, r5, r6, r7}\n\t"
-            "subs %[blocks], %[blocks], #1\n\t"
-            "bne 1b"
-            : [acc] "+r"(acc), [w] "+r"(w), [blocks] "+r"(blocks)
-            :
-            : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "cc", "memory");
-        count %= 8u;
+    const uint32_t plane = (uint32_t)height * (uint32_t)width, row_bytes = nsp_transposed_stride((int32_t)out_channels);
+    uint32_t c;
+    int32_t y, x;
+    for (c = 0; c < channels; c++) {
+        for (y = 0; y < height; y++) {
+            const int32_t ky_first = y < height - 1 ? 0 : 1, ky_last = y > 0 ? 2 : 1;
+            for (x = 0; x < width; x++) {
+                const int32_t value = *in++;
+                const int32_t kx_first = x < width - 1 ? 0 : 1, kx_last = x > 0 ? 2 : 1;
+                int32_t ky, kx;
+                if (value < minimum)
+                    continue;
+                if (minimum == 1) {
+                    const uint32_t taps = taps_along(y, height) * taps_along(x, width);
+                    counts[0]++;
+                    counts[1] += (uint32_t)value;
+                    counts[2] += taps;
+                    counts[3] += (uint64_t)taps * (uint32_t)value;
+                }
+                for (ky = ky_first; ky <= ky_last; ky++) {
+                    for (kx = kx_first; kx <= kx_last; kx++)
+                        nsp_accumulate_scaled(acc + (uint32_t)(y - ky + 1) * (uint32_t)width + (uint32_t)(x - kx + 1), plane,
+                                              weights + (c * 9u + (uint32_t)(ky * 3 + kx)) * row_bytes, out_channels, value);
+                }
+            }
+        }
     }
-#endif
-    for (i = 0; i < count; i++)
-        acc[i] = (int16_t)(acc[i] + w[i]);
 }
 
-static NSP_ALWAYS_INLINE void add_weight_row16(nsp_lane16 *acc, const nsp_lane16 *w, uint32_t count, int32_t value)
+/*
+ * Whether the map has fewer than limit nonzero inputs. The output-stationary pass costs about 100 + 3*O instructions per
+ * output pixel however few events there are, the scattered one about 6 more per update: with fewer events than
+ * H*W*(100 + 3*O) / (54*O) scattering is cheaper. Four inputs per zero test; the count stops at the limit, so a busy
+ * map is not read through.
+ */
+static int sparse_map(const uint8_t *in, uint32_t length, uint64_t limit)
 {
-    uint32_t i;
-    if (value == 1) {
-        add_row16(acc, w, count);
-        return;
+    uint64_t events = 0;
+    uint32_t i = 0;
+    for (; i + 4u <= length && events < limit; i += 4u) {
+        if ((in[i] | in[i + 1] | in[i + 2] | in[i + 3]) != 0)
+            events += (uint32_t)(in[i] != 0) + (in[i + 1] != 0) + (in[i + 2] != 0) + (in[i + 3] != 0);
     }
-    for (i = 0; i < count; i++)
-        acc[i] = (int16_t)(acc[i] + w[i] * value);
+    for (; i < length && events < limit; i++)
+        events += in[i] != 0;
+    return events < limit;
 }
 
-/* Conv2d with output channels fastest: accumulate [H*W, O] channel-last, then store [O, H, W]. */
+/*
+ * Conv2d, output-stationary: each output pixel hands its 3x3 neighbourhood's spikes (three runs, one per kernel row)
+ * to nsp_accumulate_spikes, which adds them block by block of output channels held in registers. The spikes of the
+ * three input rows in use are kept sorted by pixel in the channel-last area (O*H*W*4 bytes for this conv), a ring of
+ * three rows; a conv whose rows need more runs the flash-layout kernel. Events of a larger value (counts frames,
+ * residual sums) are added afterwards one by one, input-stationary.
+ */
 static void conv2d_transposed(nsp_session *s, const nsp_op *op, uint32_t index, nsp_op_counters *k)
 {
     const nsp_program *p = s->program;
     const nsp_buffer *in_buffer = &p->buffers[op->inputs[0]];
     const uint8_t *in = bytes_of(s, op->inputs[0]);
     int32_t *acc = ints(s, op->outputs[0]);
-    int32_t *last = (int32_t *)(void *)(s->arena + p->channel_last_offset);
     const int8_t *weights = (const int8_t *)(s->arena + p->weight_offset[index]);
-    const nsp_tensor *bias = bias_of(p, op);
     const int32_t channels = in_buffer->shape[0], height = in_buffer->shape[1], width = in_buffer->shape[2];
     const uint32_t out_channels = (uint32_t)p->buffers[op->outputs[0]].shape[0];
-    const uint32_t plane = (uint32_t)height * (uint32_t)width, stride = nsp_transposed_stride((int32_t)out_channels);
-    uint64_t events = 0, input_sum = 0, updates = 0, weighted = 0;
-    int32_t c, y, x;
-    uint32_t pixel, o;
+    const uint32_t plane = (uint32_t)height * (uint32_t)width, row_bytes = nsp_transposed_stride((int32_t)out_channels);
+    const uint32_t slot = (uint32_t)width + 1u + (uint32_t)width * (uint32_t)channels; /* words per ring row */
+    uint32_t *ring = (uint32_t *)(void *)(s->arena + p->channel_last_offset);
+    uint64_t counts[5] = {0, 0, 0, 0, 0}; /* events, input sum, updates, weighted updates, events above 1 */
+    int32_t y, x;
 
-    fill_bias(last, bias, plane, out_channels, 1);
-    if (p->narrow[index]) {
-        nsp_lane16 *last16 = (nsp_lane16 *)(void *)last;
-        for (pixel = 0; pixel < plane * out_channels; pixel++)
-            last16[pixel] = (int16_t)last[pixel]; /* ascending: each int16 lands at or below the int32 it reads */
+    if (3u * (uint64_t)slot > (uint64_t)out_channels * plane ||
+        (uint64_t)9u * (uint64_t)channels * row_bytes + (uint64_t)row_bytes * (uint64_t)width > 0x7FFFFFFFull) {
+        conv2d(s, op, k);
+        return;
     }
-    for (c = 0; c < channels; c++) {
-        for (y = 0; y < height; y++) {
-            const int32_t ky_first = y < height - 1 ? 0 : 1, ky_last = y > 0 ? 2 : 1;
-            for (x = 0; x < width; x++) {
-                const int32_t value = in[((uint32_t)c * (uint32_t)height + (uint32_t)y) * (uint32_t)width + (uint32_t)x];
-                const int32_t kx_first = x < width - 1 ? 0 : 1, kx_last = x > 0 ? 2 : 1;
-                const uint64_t taps = (uint64_t)taps_along(y, height) * taps_along(x, width);
-                int32_t ky, kx;
-                if (value == 0)
+    if (sparse_map(in, (uint32_t)channels * plane, (uint64_t)plane * (100u + 3u * out_channels) / (54u * out_channels))) {
+        fill_bias(acc, bias_of(p, op), out_channels, plane, plane);
+        scatter_events(in, acc, weights, (uint32_t)channels, height, width, out_channels, 1, counts);
+        if (k != NULL)
+            count_conv(k, op, counts[0], counts[1], counts[2], counts[3], (uint32_t)channels, height, width, out_channels);
+        return;
+    }
+    /* The bias goes to the last pixel, the one written last: every pixel's accumulation starts from there. */
+    fill_bias(acc + plane - 1u, bias_of(p, op), out_channels, plane, 1);
+    for (y = 0; y < height && y < 2; y++)
+        sort_row(in, (uint32_t)channels, plane, (uint32_t)width, row_bytes, ring + (uint32_t)y * slot,
+                 ring + (uint32_t)y * slot + (uint32_t)width + 1u, taps_along(y, height), y, counts);
+    for (y = 0; y < height; y++) {
+        const int32_t ky_first = y > 0 ? 0 : 1, ky_last = y < height - 1 ? 2 : 1;
+        if (y >= 1 && y + 1 < height) {
+            uint32_t *row = ring + (uint32_t)((y + 1) % 3) * slot;
+            sort_row(in, (uint32_t)channels, plane, (uint32_t)width, row_bytes, row, row + (uint32_t)width + 1u,
+                     taps_along(y + 1, height), y + 1, counts);
+        }
+        for (x = 0; x < width; x++) {
+            const uint32_t left = (uint32_t)(x > 0 ? x - 1 : 0), right = (uint32_t)(x < width - 1 ? x + 1 : x);
+            nsp_event_run runs[3];
+            uint32_t run_count = 0;
+            int32_t ky;
+            /* Output (y, x) meets tap (ky, kx) of the input at (y + ky - 1, x + kx - 1): row (c, ky, kx) of the weights,
+               at c*9*row_bytes + (ky*3 + kx)*row_bytes = entry + (ky*3 + 1 - x)*row_bytes. */
+            for (ky = ky_first; ky <= ky_last; ky++) {
+                const uint32_t *row = ring + (uint32_t)((y + ky - 1) % 3) * slot, *entries = row + (uint32_t)width + 1u;
+                if (row[left] == row[right + 1u])
                     continue;
-                events++;
-                input_sum += (uint32_t)value;
-                updates += taps;
-                weighted += taps * (uint32_t)value;
-                for (ky = ky_first; ky <= ky_last; ky++) {
-                    /* Taps kx_last..kx_first meet output pixels x-kx_last+1..x-kx_first+1: adjacent pixels, so with
-                       channel-last accumulators and kx-reversed weight rows one row of the kernel is one contiguous run. */
-                    const uint32_t target = (uint32_t)(y - ky + 1) * (uint32_t)width + (uint32_t)(x - kx_last + 1);
-                    const uint32_t first_row = (uint32_t)c * 9u + (uint32_t)(ky * 3 + 2 - kx_last);
-                    if (p->narrow[index]) {
-                        nsp_lane16 *last16 = (nsp_lane16 *)(void *)last;
-                        const nsp_lane16 *weights16 = (const nsp_lane16 *)(const void *)weights;
-                        if (stride == out_channels) {
-                            add_weight_row16(last16 + target * out_channels, weights16 + first_row * stride,
-                                             (uint32_t)(kx_last - kx_first + 1) * out_channels, value);
-                        } else {
-                            for (kx = kx_last; kx >= kx_first; kx--)
-                                add_weight_row16(last16 + (target + (uint32_t)(kx_last - kx)) * out_channels,
-                                                 weights16 + (first_row + (uint32_t)(kx_last - kx)) * stride, out_channels, value);
-                        }
-                    } else if (stride == out_channels) {
-                        add_weight_row(last + target * out_channels, weights + first_row * stride,
-                                       (uint32_t)(kx_last - kx_first + 1) * out_channels, value);
-                    } else {
-                        for (kx = kx_last; kx >= kx_first; kx--)
-                            add_weight_row(last + (target + (uint32_t)(kx_last - kx)) * out_channels,
-                                           weights + (first_row + (uint32_t)(kx_last - kx)) * stride, out_channels, value);
-                    }
-                }
+                runs[run_count].first = entries + row[left];
+                runs[run_count].last = entries + row[right + 1u];
+                runs[run_count].shift = (ky * 3 + 1 - x) * (int32_t)row_bytes;
+                run_count++;
             }
+            nsp_accumulate_spikes(acc + (uint32_t)y * (uint32_t)width + (uint32_t)x, acc + plane - 1u, plane, weights, runs, run_count,
+                                  out_channels);
         }
     }
-    if (p->narrow[index]) {
-        const nsp_lane16 *last16 = (const nsp_lane16 *)(const void *)last;
-        for (o = 0; o < out_channels; o++)
-            for (pixel = 0; pixel < plane; pixel++)
-                acc[o * plane + pixel] = last16[pixel * out_channels + o];
-    } else {
-        for (o = 0; o < out_channels; o++)
-            for (pixel = 0; pixel < plane; pixel++)
-                acc[o * plane + pixel] = last[pixel * out_channels + o];
-    }
+    if (counts[4] != 0)
+        scatter_events(in, acc, weights, (uint32_t)channels, height, width, out_channels, 2, counts);
     if (k != NULL)
-        count_conv(k, op, events, input_sum, updates, weighted, channels, height, width, out_channels);
+        count_conv(k, op, counts[0], counts[1], counts[2], counts[3], (uint32_t)channels, height, width, out_channels);
 }
 
-/* Linear, input-stationary: each event adds its weight row W^T[i, :] to the token's contiguous outputs. */
+/* Linear, output-stationary per token: the token's events become runs of weight-row offsets for nsp_accumulate_spikes;
+   values above 2 are added afterwards one by one. */
 static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, nsp_op_counters *k)
 {
     const nsp_program *p = s->program;
@@ -381,42 +370,47 @@ static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
     const uint8_t *in = bytes_of(s, op->inputs[0]);
     int32_t *acc = ints(s, op->outputs[0]);
     const int8_t *weights = (const int8_t *)(s->arena + p->weight_offset[index]);
-    const nsp_tensor *bias = bias_of(p, op);
     const uint32_t tokens = (uint32_t)in_buffer->shape[0], features = (uint32_t)in_buffer->shape[1];
-    const uint32_t outputs = (uint32_t)p->buffers[op->outputs[0]].shape[1], stride = nsp_transposed_stride((int32_t)outputs);
+    const uint32_t outputs = (uint32_t)p->buffers[op->outputs[0]].shape[1], row_bytes = nsp_transposed_stride((int32_t)outputs);
+    const int32_t *bias_row = acc + (tokens - 1u) * outputs;
+    uint32_t *list = (uint32_t *)(void *)(s->arena + p->scratch_offset);
     uint64_t event_total = 0, input_sum = 0;
     uint32_t n, i;
 
-    fill_bias(acc, bias, tokens, outputs, 1);
-    if (p->narrow[index]) {
-        /* One token at a time in a 16-bit row, widened into the i32 output when its events are done. */
-        nsp_lane16 *row16 = (nsp_lane16 *)(void *)(s->arena + p->channel_last_offset);
-        const nsp_lane16 *weights16 = (const nsp_lane16 *)(const void *)weights;
-        uint32_t o;
-        for (n = 0; n < tokens; n++) {
-            const uint8_t *row = in + n * features;
-            int32_t *out = acc + n * outputs;
-            for (o = 0; o < outputs; o++)
-                row16[o] = (int16_t)out[o];
-            for (i = 0; i < features; i++) {
-                if (row[i] == 0)
-                    continue;
-                event_total++;
-                input_sum += row[i];
-                add_weight_row16(row16, weights16 + i * stride, outputs, row[i]);
-            }
-            for (o = 0; o < outputs; o++)
-                out[o] = row16[o];
-        }
-    }
-    for (n = 0; n < tokens && !p->narrow[index]; n++) {
+    /* The bias goes to the last token's row, the one written last: every token's accumulation starts from there. */
+    fill_bias(acc + (tokens - 1u) * outputs, bias_of(p, op), outputs, 1, 1);
+    for (n = 0; n < tokens; n++) {
         const uint8_t *row = in + n * features;
+        int32_t *out = acc + n * outputs;
+        uint32_t ones = 0, twos = 0, larger = 0, sum = 0;
+        nsp_event_run runs[3];
+        /* Weight-row offsets of the 1s from the front of the list, of the 2s from its back (a residual Add of two spike
+           maps makes 2s: the kernel adds that run twice); larger values are counted and added afterwards. */
         for (i = 0; i < features; i++) {
-            if (row[i] == 0)
+            const uint32_t value = row[i];
+            if (value == 0)
                 continue;
-            event_total++;
-            input_sum += row[i];
-            add_weight_row(acc + n * outputs, weights + i * stride, outputs, row[i]);
+            sum += value;
+            if (value == 1)
+                list[ones++] = i * row_bytes;
+            else if (value == 2)
+                list[features - ++twos] = i * row_bytes;
+            else
+                larger++;
+        }
+        event_total += ones + twos + larger;
+        input_sum += sum;
+        runs[0].first = list;
+        runs[0].last = list + ones;
+        runs[1].first = runs[2].first = list + features - twos;
+        runs[1].last = runs[2].last = list + features;
+        runs[0].shift = runs[1].shift = runs[2].shift = 0;
+        nsp_accumulate_spikes(out, bias_row, 1, weights, runs, twos != 0 ? 3u : 1u, outputs);
+        for (i = 0; i < features && larger != 0; i++) {
+            if (row[i] > 2) {
+                nsp_accumulate_scaled(out, 1, weights + i * row_bytes, outputs, row[i]);
+                larger--;
+            }
         }
     }
     if (k != NULL) {
@@ -427,10 +421,8 @@ static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
     }
 }
 
-/*
- * Copies Conv2d and Linear weights [O, fan-in] to the arena as [fan-in, O] (rows padded to whole words); a
- * conv's taps are stored [C, 3, 3 reversed along kx, O] so a kernel row meets adjacent output pixels in order.
- */
+/* Copies Conv2d and Linear weights [O, fan-in] to the arena as int8 rows [fan-in, O], each padded with zeros to whole
+   words (nsp_transposed_stride) so every row starts word-aligned for the accumulation kernels. */
 static void transpose_weights(const nsp_program *p, uint8_t *arena)
 {
     uint16_t i;
@@ -445,20 +437,11 @@ static void transpose_weights(const nsp_program *p, uint8_t *arena)
         fan_in = w->length / outputs;
         stride = nsp_transposed_stride(w->shape[0]);
         for (f = 0; f < fan_in; f++) {
-            const uint32_t to = op->kind == NSP_OP_CONV2D ? f - f % 3u + 2u - f % 3u : f;
-            if (p->narrow[i]) {
-                nsp_lane16 *row = (nsp_lane16 *)(void *)(arena + p->weight_offset[i]) + to * stride;
-                for (o = 0; o < outputs; o++)
-                    row[o] = (int8_t)w->data[o * fan_in + f];
-                for (; o < stride; o++)
-                    row[o] = 0;
-            } else {
-                uint8_t *row = arena + p->weight_offset[i] + to * stride;
-                for (o = 0; o < outputs; o++)
-                    row[o] = w->data[o * fan_in + f];
-                for (; o < stride; o++)
-                    row[o] = 0;
-            }
+            uint8_t *row = arena + p->weight_offset[i] + f * stride;
+            for (o = 0; o < outputs; o++)
+                row[o] = w->data[o * fan_in + f];
+            for (; o < stride; o++)
+                row[o] = 0;
         }
     }
 }

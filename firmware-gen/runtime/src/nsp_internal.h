@@ -35,13 +35,6 @@ static inline int32_t nsp_read_i32(const uint8_t *bytes)
     return value <= 0x7FFFFFFFu ? (int32_t)value : -(int32_t)(0xFFFFFFFFu - value) - 1;
 }
 
-/* 16-bit accumulator lanes and weights live in arena memory that other ops use as int32: tell the compiler. */
-#if defined(__GNUC__)
-typedef int16_t nsp_lane16 __attribute__((may_alias));
-#else
-typedef int16_t nsp_lane16;
-#endif
-
 /* Row stride of a transposed weight tensor: the output channels, padded to whole words so rows stay aligned. */
 static inline uint32_t nsp_transposed_stride(int32_t out_channels) { return ((uint32_t)out_channels + 3u) & ~3u; }
 

@@ -886,10 +886,9 @@ static nsp_status lay_out_arena(nsp_program *p, scratch *s, nsp_error *error)
         uint64_t channel_last = 0;
         for (i = 0; i < p->op_count; i++) {
             const nsp_op *op = &p->ops[i];
-            if (op->kind == NSP_OP_CONV2D || op->kind == NSP_OP_LINEAR) {
-                /* A conv's whole output channel-last, or a narrow linear's one 16-bit output row. */
-                const nsp_buffer *out = &p->buffers[op->outputs[0]];
-                uint64_t bytes = op->kind == NSP_OP_CONV2D ? (uint64_t)out->length * 4u : (uint64_t)out->shape[1] * 2u;
+            if (op->kind == NSP_OP_CONV2D) {
+                /* A conv's whole output, channel-last. */
+                uint64_t bytes = (uint64_t)p->buffers[op->outputs[0]].length * 4u;
                 if (bytes > channel_last)
                     channel_last = bytes;
             }
@@ -901,7 +900,7 @@ static nsp_status lay_out_arena(nsp_program *p, scratch *s, nsp_error *error)
             if (op->kind == NSP_OP_CONV2D || op->kind == NSP_OP_LINEAR) {
                 const nsp_tensor *w = &p->tensors[op->tensors[0]];
                 p->weight_offset[i] = (uint32_t)offset;
-                offset += (uint64_t)(w->length / (uint32_t)w->shape[0]) * nsp_transposed_stride(w->shape[0]) * (p->narrow[i] ? 2u : 1u);
+                offset += (uint64_t)(w->length / (uint32_t)w->shape[0]) * nsp_transposed_stride(w->shape[0]);
             }
         }
     }
@@ -980,16 +979,8 @@ nsp_status nsp_load(const uint8_t *bytes, uint32_t length, nsp_program *program,
         status = check_buffers(&v);
     if (status == NSP_OK)
         status = check_ops(&v);
-    if (status == NSP_OK) {
-        /* An op whose proven worst case (bias included) fits int16 can add two accumulators per instruction:
-           every partial sum is bounded by the same proof, so the 16-bit lanes never wrap. */
-        for (i = 0; i < program->op_count; i++) {
-            const nsp_op *op = &program->ops[i];
-            program->narrow[i] = (uint8_t)((op->kind == NSP_OP_CONV2D || op->kind == NSP_OP_LINEAR) && s.bounds[op->outputs[0]] <= 32767 &&
-                                           program->tensors[op->tensors[0]].shape[0] % 2 == 0);
-        }
+    if (status == NSP_OK)
         status = lay_out_arena(program, &s, error);
-    }
     if (status != NSP_OK)
         program->op_count = 0; /* a refused program can never be begun */
     return status;

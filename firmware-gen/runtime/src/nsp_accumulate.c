@@ -1,0 +1,304 @@
+/*
+ * nsp_accumulate.c - output-stationary synaptic accumulation in packed 16-bit lanes.
+ *
+ * One register holds two accumulators as 16-bit lanes. ARMv7E-M's SXTAB16 (Rd = Rn + sign-extended bytes 0 and 2
+ * of ROR(Rm, 0 or 8), per lane) adds two int8 weights of one loaded word to them in one instruction, so 8 output
+ * channels of one event cost two weight loads and four SXTAB16:
+ *
+ *     weights word w = [b0 b1 b2 b3] (channels o..o+3)    even = lanes (o, o+2) += SXTAB16(w)
+ *                                                         odd  = lanes (o+1, o+3) += SXTAB16(w, ROR #8)
+ *
+ * The lanes are exact: at most NSP_LANE_EVENTS events of |weight| <= 128 are added before a lane is sign-extended
+ * into its int32 accumulator and cleared, and the verifier proved every int32 partial sum exact (spec 3.9), so the
+ * result equals the spec's int32 sum in any order. The channel pairing (o, o+2) is undone when the lanes are
+ * written back, so the weight layout stays the plain transposed rows. Cores without the DSP extension (Cortex-M0+,
+ * the host) run the same lane arithmetic written in C, so the host tests exercise the same chunking and pairing.
+ */
+#include "nsp_accumulate.h"
+
+/* The block kernels are inlined where the channel count is a constant, so full blocks write back without tests. */
+#if defined(__GNUC__)
+#define NSP_INLINE_BLOCK __attribute__((always_inline)) inline
+#else
+#define NSP_INLINE_BLOCK inline
+#endif
+
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+typedef uint32_t nsp_word __attribute__((may_alias));
+
+static inline uint32_t load_word(const uint8_t *bytes) { return *(const nsp_word *)(const void *)bytes; }
+
+static inline uint32_t add_even_bytes(uint32_t lanes, uint32_t word)
+{
+    uint32_t sum;
+    __asm__("sxtab16 %0, %1, %2" : "=r"(sum) : "r"(lanes), "r"(word));
+    return sum;
+}
+
+static inline uint32_t add_odd_bytes(uint32_t lanes, uint32_t word)
+{
+    uint32_t sum;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(sum) : "r"(lanes), "r"(word));
+    return sum;
+}
+
+/* value + the signed low or high lane: SXTAH, one instruction for the sign extension and the add. */
+static inline int32_t add_low_lane(int32_t value, uint32_t lanes)
+{
+    int32_t sum;
+    __asm__("sxtah %0, %1, %2" : "=r"(sum) : "r"(value), "r"(lanes));
+    return sum;
+}
+
+static inline int32_t add_high_lane(int32_t value, uint32_t lanes)
+{
+    int32_t sum;
+    __asm__("sxtah %0, %1, %2, ror #16" : "=r"(sum) : "r"(value), "r"(lanes));
+    return sum;
+}
+
+/* Pairs of events, [e, last) non-empty and even: LDRD of two row offsets, then per event two weight words and four
+   SXTAB16: 15 instructions per 2 events x 8 channels. Written out because the compiler recomputes row + 4 per load. */
+static inline void pairs8(const uint32_t *e, const uint32_t *last, const uint8_t *block, uint32_t lanes[4])
+{
+    uint32_t e0 = lanes[0], o0 = lanes[1], e1 = lanes[2], o1 = lanes[3], a, b, w0, w1;
+    __asm__("1:\n\t"
+            "ldrd %[a], %[b], [%[e]], #8\n\t"
+            "ldr %[w0], [%[block], %[a]]\n\t"
+            "ldr %[w1], [%[block4], %[a]]\n\t"
+            "sxtab16 %[e0], %[e0], %[w0]\n\t"
+            "sxtab16 %[o0], %[o0], %[w0], ror #8\n\t"
+            "sxtab16 %[e1], %[e1], %[w1]\n\t"
+            "sxtab16 %[o1], %[o1], %[w1], ror #8\n\t"
+            "ldr %[w0], [%[block], %[b]]\n\t"
+            "ldr %[w1], [%[block4], %[b]]\n\t"
+            "sxtab16 %[e0], %[e0], %[w0]\n\t"
+            "sxtab16 %[o0], %[o0], %[w0], ror #8\n\t"
+            "sxtab16 %[e1], %[e1], %[w1]\n\t"
+            "sxtab16 %[o1], %[o1], %[w1], ror #8\n\t"
+            "cmp %[e], %[last]\n\t"
+            "bne 1b"
+            : [e0] "+r"(e0), [o0] "+r"(o0), [e1] "+r"(e1), [o1] "+r"(o1), [e] "+r"(e), [a] "=&r"(a), [b] "=&r"(b),
+              [w0] "=&r"(w0), [w1] "=&r"(w1)
+            : [last] "r"(last), [block] "r"(block), [block4] "r"((uintptr_t)block + 4u)
+            : "cc", "memory");
+    lanes[0] = e0;
+    lanes[1] = o0;
+    lanes[2] = e1;
+    lanes[3] = o1;
+}
+
+/* acc[k * stride] = start[k * stride] + lane k for the 8 channels of a full block (lanes: (0,2) (1,3) (4,6) (5,7)):
+   LDR, SXTAH, STR and a pointer step per channel. Written out because the compiler keeps the eight addresses on the
+   stack. start is reached from acc by a fixed byte distance. */
+static inline void fold8(int32_t *acc, const int32_t *start, uint32_t stride, const uint32_t lanes[4])
+{
+    const int32_t distance = (int32_t)((uintptr_t)start - (uintptr_t)acc);
+    const uint32_t step = stride * 4u;
+    uint32_t value;
+    __asm__ volatile("ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[e0]\n\t"
+                     "str %[v], [%[p]]\n\t"
+                     "add %[p], %[p], %[s]\n\t"
+                     "ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[o0]\n\t"
+                     "str %[v], [%[p]]\n\t"
+                     "add %[p], %[p], %[s]\n\t"
+                     "ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[e0], ror #16\n\t"
+                     "str %[v], [%[p]]\n\t"
+                     "add %[p], %[p], %[s]\n\t"
+                     "ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[o0], ror #16\n\t"
+                     "str %[v], [%[p]]\n\t"
+                     "add %[p], %[p], %[s]\n\t"
+                     "ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[e1]\n\t"
+                     "str %[v], [%[p]]\n\t"
+                     "add %[p], %[p], %[s]\n\t"
+                     "ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[o1]\n\t"
+                     "str %[v], [%[p]]\n\t"
+                     "add %[p], %[p], %[s]\n\t"
+                     "ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[e1], ror #16\n\t"
+                     "str %[v], [%[p]]\n\t"
+                     "add %[p], %[p], %[s]\n\t"
+                     "ldr %[v], [%[p], %[d]]\n\t"
+                     "sxtah %[v], %[v], %[o1], ror #16\n\t"
+                     "str %[v], [%[p]]"
+                     : [p] "+r"(acc), [v] "=&r"(value)
+                     : [d] "r"(distance), [s] "r"(step), [e0] "r"(lanes[0]), [o0] "r"(lanes[1]), [e1] "r"(lanes[2]),
+                       [o1] "r"(lanes[3])
+                     : "memory");
+}
+#define NSP_PAIRS8_ASM 1
+#else
+/* Little-endian word of four weights, assembled from bytes (compilers fuse this into one load where they can). */
+static inline uint32_t load_word(const uint8_t *bytes)
+{
+    return (uint32_t)bytes[0] | ((uint32_t)bytes[1] << 8) | ((uint32_t)bytes[2] << 16) | ((uint32_t)bytes[3] << 24);
+}
+
+/* SXTAB16 written in C: each 16-bit lane plus the sign-extended byte below it, modulo 2^16 per lane. */
+static inline uint32_t add_even_bytes(uint32_t lanes, uint32_t word)
+{
+    const uint32_t low = (lanes + ((word & 0xFFu) ^ 0x80u) - 0x80u) & 0xFFFFu;
+    const uint32_t high = ((lanes >> 16) + (((word >> 16) & 0xFFu) ^ 0x80u) - 0x80u) & 0xFFFFu;
+    return low | (high << 16);
+}
+
+static inline uint32_t add_odd_bytes(uint32_t lanes, uint32_t word) { return add_even_bytes(lanes, (word >> 8) | (word << 24)); }
+
+/* value + the signed low or high 16-bit lane, without implementation-defined conversions. */
+static inline int32_t add_low_lane(int32_t value, uint32_t lanes)
+{
+    return value + ((int32_t)(lanes & 0xFFFFu) - (int32_t)((lanes & 0x8000u) << 1));
+}
+
+static inline int32_t add_high_lane(int32_t value, uint32_t lanes) { return add_low_lane(value, lanes >> 16); }
+#endif
+
+/* acc = start + lanes for channels o..o+valid-1 (valid <= 4) of a word's lanes: even holds (o, o+2), odd (o+1, o+3). */
+static inline void fold(int32_t *acc, const int32_t *start, uint32_t stride, uint32_t even, uint32_t odd, uint32_t valid)
+{
+    acc[0] = add_low_lane(start[0], even);
+    if (valid > 1)
+        acc[stride] = add_low_lane(start[stride], odd);
+    if (valid > 2)
+        acc[2u * stride] = add_high_lane(start[2u * stride], even);
+    if (valid > 3)
+        acc[3u * stride] = add_high_lane(start[3u * stride], odd);
+}
+
+/* block + offset on the address as an integer: block (a run's rows + shift) may lie outside the weights, the sum does not. */
+static inline const uint8_t *at(const uint8_t *block, uint32_t offset) { return (const uint8_t *)((uintptr_t)block + offset); }
+
+/* Adds the events [e, last) (at most NSP_LANE_EVENTS) to one block's lanes: lanes[0..1] for channels 0-3, 2..3 for 4-7. */
+static NSP_INLINE_BLOCK void add_events(uint32_t lanes[4], const uint8_t *block, const uint32_t *e, const uint32_t *last, int wide)
+{
+    if (((uint32_t)(last - e) & 1u) != 0) {
+        const uint8_t *row = at(block, *e++);
+        const uint32_t w0 = load_word(row);
+        lanes[0] = add_even_bytes(lanes[0], w0);
+        lanes[1] = add_odd_bytes(lanes[1], w0);
+        if (wide) {
+            const uint32_t w1 = load_word(row + 4);
+            lanes[2] = add_even_bytes(lanes[2], w1);
+            lanes[3] = add_odd_bytes(lanes[3], w1);
+        }
+    }
+    if (e == last)
+        return;
+#if defined(NSP_PAIRS8_ASM)
+    if (wide) {
+        pairs8(e, last, block, lanes);
+        return;
+    }
+#endif
+    for (; e != last; e += 2) {
+        const uint8_t *row = at(block, e[0]), *next = at(block, e[1]);
+        const uint32_t w0 = load_word(row), w2 = load_word(next);
+        lanes[0] = add_even_bytes(lanes[0], w0);
+        lanes[1] = add_odd_bytes(lanes[1], w0);
+        lanes[0] = add_even_bytes(lanes[0], w2);
+        lanes[1] = add_odd_bytes(lanes[1], w2);
+        if (wide) {
+            const uint32_t w1 = load_word(row + 4), w3 = load_word(next + 4);
+            lanes[2] = add_even_bytes(lanes[2], w1);
+            lanes[3] = add_odd_bytes(lanes[3], w1);
+            lanes[2] = add_even_bytes(lanes[2], w3);
+            lanes[3] = add_odd_bytes(lanes[3], w3);
+        }
+    }
+}
+
+/* acc = start + lanes for valid (1..8) channels, stride apart, and clears the lanes. */
+static NSP_INLINE_BLOCK void fold_block(int32_t *acc, const int32_t *start, uint32_t stride, uint32_t lanes[4], uint32_t valid)
+{
+#if defined(NSP_PAIRS8_ASM)
+    if (valid == 8u) {
+        fold8(acc, start, stride, lanes);
+        lanes[0] = lanes[1] = lanes[2] = lanes[3] = 0;
+        return;
+    }
+#endif
+    fold(acc, start, stride, lanes[0], lanes[1], valid < 4u ? valid : 4u);
+    if (valid > 4u)
+        fold(acc + 4u * stride, start + 4u * stride, stride, lanes[2], lanes[3], valid - 4u);
+    lanes[0] = lanes[1] = lanes[2] = lanes[3] = 0;
+}
+
+/* The run's first weight row for channel, computed on the address as an integer (wrapping, sign-extended shift):
+   rows + shift alone may lie outside the weights, which pointer arithmetic may not express. */
+static inline const uint8_t *run_base(const int8_t *rows, const nsp_event_run *run, uint32_t channel)
+{
+    return (const uint8_t *)((uintptr_t)rows + (uintptr_t)(intptr_t)run->shift + channel);
+}
+
+/* One block of up to 8 channels (wide) or up to 4 over every run: the runs hold at most NSP_LANE_EVENTS events. */
+static NSP_INLINE_BLOCK void block(int32_t *acc, const int32_t *start, uint32_t stride, const int8_t *rows, uint32_t channel,
+                                   const nsp_event_run *runs, uint32_t run_count, uint32_t valid, int wide)
+{
+    uint32_t lanes[4] = {0, 0, 0, 0}, r;
+    for (r = 0; r < run_count; r++)
+        add_events(lanes, run_base(rows, &runs[r], channel), runs[r].first, runs[r].last, wide);
+    fold_block(acc, start, stride, lanes, valid);
+}
+
+/* The same for any number of events: the lanes are folded into acc whenever they took NSP_LANE_EVENTS. */
+static void long_block(int32_t *acc, const int32_t *start, uint32_t stride, const int8_t *rows, uint32_t channel,
+                       const nsp_event_run *runs, uint32_t run_count, uint32_t valid)
+{
+    uint32_t lanes[4] = {0, 0, 0, 0}, taken = 0, r;
+    for (r = 0; r < run_count; r++) {
+        const uint8_t *base = run_base(rows, &runs[r], channel);
+        const uint32_t *e = runs[r].first;
+        while (e != runs[r].last) {
+            const uint32_t left = (uint32_t)(runs[r].last - e), room = NSP_LANE_EVENTS - taken, n = left < room ? left : room;
+            add_events(lanes, base, e, e + n, valid > 4u);
+            e += n;
+            taken += n;
+            if (taken == NSP_LANE_EVENTS) {
+                fold_block(acc, start, stride, lanes, valid);
+                start = acc; /* later folds add to what the first one wrote */
+                taken = 0;
+            }
+        }
+    }
+    if (taken != 0)
+        fold_block(acc, start, stride, lanes, valid);
+}
+
+void nsp_accumulate_spikes(int32_t *acc, const int32_t *start, uint32_t acc_stride, const int8_t *rows, const nsp_event_run *runs,
+                           uint32_t run_count, uint32_t outputs)
+{
+    const uint32_t full = outputs & ~7u;
+    uint32_t o, r, events = 0;
+    for (r = 0; r < run_count; r++)
+        events += (uint32_t)(runs[r].last - runs[r].first);
+    if (events > NSP_LANE_EVENTS) {
+        for (o = 0; o < outputs; o += 8u)
+            long_block(acc + o * acc_stride, start + o * acc_stride, acc_stride, rows, o, runs, run_count,
+                       outputs - o < 8u ? outputs - o : 8u);
+        return;
+    }
+    if (events == 0) {
+        for (o = 0; o < outputs; o++)
+            acc[o * acc_stride] = start[o * acc_stride];
+        return;
+    }
+    for (o = 0; o < full; o += 8u)
+        block(acc + o * acc_stride, start + o * acc_stride, acc_stride, rows, o, runs, run_count, 8u, 1);
+    if (outputs - full > 4u)
+        block(acc + full * acc_stride, start + full * acc_stride, acc_stride, rows, full, runs, run_count, outputs - full, 1);
+    else if (outputs > full)
+        block(acc + full * acc_stride, start + full * acc_stride, acc_stride, rows, full, runs, run_count, outputs - full, 0);
+}
+
+void nsp_accumulate_scaled(int32_t *acc, uint32_t acc_stride, const int8_t *row, uint32_t count, int32_t value)
+{
+    uint32_t o;
+    for (o = 0; o < count; o++)
+        acc[o * acc_stride] += row[o] * value;
+}
