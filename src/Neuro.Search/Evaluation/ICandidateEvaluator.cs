@@ -35,6 +35,55 @@ public sealed record CandidateEvaluation(double? Accuracy, double? Proxy, double
     /// <summary>The figure fitness normalises: accuracy when measured, else the proxy.</summary>
     [JsonIgnore]
     public double Score => Accuracy ?? Proxy ?? throw new InvalidOperationException("an evaluation has neither accuracy nor proxy");
+
+    /// <summary>
+    /// Cycles per sample this evaluator measured: the simulator's cycle model (simulator evaluator) or the board's cycle
+    /// counter (board evaluator; instructions under QEMU <c>-icount</c>); null when not measured.
+    /// </summary>
+    public double? Cycles { get; init; }
+
+    /// <summary><see cref="Cycles"/> at the clock they were counted at (the simulated hardware's or the board's), seconds per sample.</summary>
+    public double? LatencySeconds { get; init; }
+
+    /// <summary>The simulator's cycles per sample when a board evaluator also ran the compiled program in the simulator (the host estimate beside the board's figure).</summary>
+    public double? SimulatorCycles { get; init; }
+
+    /// <summary>Board energy per sample in pJ: measured <see cref="Cycles"/> × the board's energy per cycle, when board.json gives one.</summary>
+    public double? MeasuredEnergyPicojoules { get; init; }
+
+    /// <summary>The figure fitness, fronts and hypervolume minimise; null means <see cref="CostAxis.Energy"/> (the host estimate).</summary>
+    public CostAxis? Cost { get; init; }
+
+    /// <summary>Why the evaluation failed (e.g. the board stopped answering twice); null when it succeeded. A failed candidate is never a parent and never on a front.</summary>
+    public string? Failed { get; init; }
+
+    /// <summary>The value on the cost axis: energy (pJ), measured board energy (pJ) or measured latency (s).</summary>
+    [JsonIgnore]
+    public double CostValue => (Cost ?? CostAxis.Energy) switch
+    {
+        CostAxis.Energy => EnergyPicojoules,
+        CostAxis.BoardEnergy => MeasuredEnergyPicojoules ?? throw new InvalidOperationException("a board-energy cost axis without a measured energy"),
+        CostAxis.Latency => LatencySeconds ?? throw new InvalidOperationException("a latency cost axis without a measured latency"),
+        _ => throw new InvalidOperationException($"unknown cost axis {Cost}"),
+    };
+
+    /// <summary>An evaluation that could not be completed: no figures, only the reason.</summary>
+    public static CandidateEvaluation Failure(string reason, long parameters, double seconds) =>
+        new(null, null, 0, EnergyMode.Board, parameters, seconds) { Failed = reason };
+}
+
+/// <summary>What the fitness's cost term (the axis minimised beside the score) measures.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CostAxis>))]
+public enum CostAxis
+{
+    /// <summary><see cref="CandidateEvaluation.EnergyPicojoules"/>: the evaluator's energy in pJ per sample.</summary>
+    Energy,
+
+    /// <summary><see cref="CandidateEvaluation.MeasuredEnergyPicojoules"/>: board cycles × energy per cycle, pJ per sample.</summary>
+    BoardEnergy,
+
+    /// <summary><see cref="CandidateEvaluation.LatencySeconds"/>: measured seconds per sample at the board's clock.</summary>
+    Latency,
 }
 
 /// <summary>
