@@ -122,8 +122,8 @@ public sealed class PortBoardConnection : IBoardConnection
 
 /// <summary>
 /// An emulated board this process starts and owns: the loader firmware (built by <see cref="BuildAsync"/> with a fresh
-/// random deploy key, or given) running under QEMU with <c>-icount shift=0</c> (instruction counting: deterministic
-/// SysTick readings) or as the host build. Reset restarts the emulator; dispose stops it (so do Ctrl+C and process exit,
+/// random deploy key, or given) running under QEMU with <c>-icount shift=0</c> (instruction counting: SysTick
+/// readings in instructions, reproducible to ~1e-4 since UART interrupts land where the host's bytes arrive) or as the host build. Reset restarts the emulator; dispose stops it (so do Ctrl+C and process exit,
 /// through <see cref="EmulatedBoard"/>).
 /// </summary>
 public sealed class EmulatedBoardConnection : IBoardConnection

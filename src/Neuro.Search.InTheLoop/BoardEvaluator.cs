@@ -32,6 +32,11 @@ public sealed record BoardEvaluatorOptions(TimeSpan MeasurementTimeout, bool Sim
 /// Cache evaluations by candidate (<see cref="CachedEvaluator"/>, and the search state's cache): a cached candidate
 /// never touches the board.
 /// </para>
+/// <para>
+/// Unlike the host evaluators this one is a measurement, so not strictly deterministic: QEMU instruction counts repeat
+/// to ~1e-4 (UART interrupts land where the host's bytes arrive), host-board nanoseconds are wall time. Resume stays
+/// exact because the state caches every evaluation; a rerun from the seed may differ at near-ties.
+/// </para>
 /// </summary>
 public sealed class BoardEvaluator : ICandidateEvaluator
 {
