@@ -121,6 +121,27 @@ public sealed class BoardEvaluatorTests(HostLoader loader) : IClassFixture<HostL
         Assert.Equal(1, cached.Misses);
     }
 
+    [Fact]
+    public async Task A_board_on_a_port_is_reset_through_its_reset_line_and_the_evaluation_retried()
+    {
+        string serial = Path.Combine(loader.Root, $"{Guid.NewGuid():N}.pty");
+        await using var line = new RestartingResetLine(loader, serial);
+        await line.StartAsync();
+        await using var board = new PortBoardConnection(loader.Board, serial, HostLoader.Key, line, maxAttempts: 3);
+        var evaluator = Evaluator(board);
+        var operators = new GeneticOperators(TinySpace.Space);
+
+        var before = evaluator.Evaluate(operators.Sample(new Random(1)).ToConfig(TinySpace.Space), CancellationToken.None);
+        line.KillBoard(); // hangs up like a board that crashed: only a reset pulse brings it back
+        var after = evaluator.Evaluate(operators.Sample(new Random(2)).ToConfig(TinySpace.Space), CancellationToken.None);
+
+        Assert.Null(before.Failed);
+        Assert.Null(after.Failed);
+        Assert.Equal(1, line.Pulses);
+        Assert.Equal(1, evaluator.Resets);
+        Assert.True(after.Cycles > 0);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_directory))

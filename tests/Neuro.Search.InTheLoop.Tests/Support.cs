@@ -114,3 +114,42 @@ internal sealed class KillingConnection(EmulatedBoardConnection inner, Func<int,
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }
+
+/// <summary>
+/// A reset line for a board on a port, as GPIO gives a real one: the pulse restarts the host board at the same serial
+/// path. <see cref="KillBoard"/> kills the board this test started (by its PIDs), so only a pulse brings it back.
+/// </summary>
+internal sealed class RestartingResetLine(HostLoader loader, string serialPath) : IBoardControl, IAsyncDisposable
+{
+    private EmulatedBoard? _board;
+
+    public int Pulses { get; private set; }
+
+    public async Task StartAsync() =>
+        _board = await EmulatedBoard.StartAsync(loader.Board, loader.Firmware, serialPath, CancellationToken.None);
+
+    public void KillBoard()
+    {
+        foreach (int pid in _board!.ProcessIds)
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill();
+            process.WaitForExit(2000);
+        }
+    }
+
+    public async Task ResetAsync(bool bootloader, CancellationToken cancellationToken)
+    {
+        Pulses++;
+        _board?.Dispose();
+        await StartAsync();
+    }
+
+    public void Dispose() => _board?.Dispose();
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
