@@ -87,7 +87,7 @@ public sealed class BoardEvaluator : ICandidateEvaluator
         }
         catch (NeuroException error)
         {
-            return CandidateEvaluation.Failure($"compile: {error.Message}", host.Parameters, clock.Elapsed.TotalSeconds);
+            return CandidateEvaluation.Failure($"compile: {error.Message}", host.Energy, host.Parameters, clock.Elapsed.TotalSeconds);
         }
         double? simulated = null;
         if (_options.Simulate)
@@ -131,10 +131,10 @@ public sealed class BoardEvaluator : ICandidateEvaluator
                 }
                 catch (Exception resetError) when (IsBoardFailure(resetError))
                 {
-                    return CandidateEvaluation.Failure(Reason(firstFailure, $"reset failed: {resetError.Message}"), host.Parameters, clock.Elapsed.TotalSeconds);
+                    return CandidateEvaluation.Failure(Reason(firstFailure, $"reset failed: {resetError.Message}"), host.Energy, host.Parameters, clock.Elapsed.TotalSeconds);
                 }
                 if (attempt == 1)
-                    return CandidateEvaluation.Failure(Reason(firstFailure, error.Message), host.Parameters, clock.Elapsed.TotalSeconds);
+                    return CandidateEvaluation.Failure(Reason(firstFailure, error.Message), host.Energy, host.Parameters, clock.Elapsed.TotalSeconds);
             }
         }
         throw new UnreachableException();

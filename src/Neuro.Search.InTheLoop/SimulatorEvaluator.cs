@@ -63,7 +63,7 @@ public sealed class SimulatorEvaluator : ICandidateEvaluator
         catch (NeuroException error)
         {
             // A candidate the compiler or the simulated hardware cannot take is recorded as failed; the search goes on.
-            return CandidateEvaluation.Failure(error.Message, table.TotalParameters, clock.Elapsed.TotalSeconds);
+            return CandidateEvaluation.Failure(error.Message, Evaluation.EnergyMode.Simulator, table.TotalParameters, clock.Elapsed.TotalSeconds);
         }
         return new CandidateEvaluation(_models.Trained ? audit.Accuracy : null, table.MacsPerSample, audit.EnergyPicojoules,
             Evaluation.EnergyMode.Simulator, table.TotalParameters, clock.Elapsed.TotalSeconds)

@@ -33,7 +33,7 @@ public sealed class InTheLoopOutcomeTests : IDisposable
                 cancel!.Cancel();
             var e = _inner.Evaluate(config, cancellationToken);
             if (TrainingFreeEvaluator.StableSeed(0, config.Name) % 4 == 0)
-                return CandidateEvaluation.Failure($"board stopped answering for {config.Name}", e.Parameters, 0);
+                return CandidateEvaluation.Failure($"board stopped answering for {config.Name}", e.Energy, e.Parameters, 0);
             double latency = e.Proxy!.Value * 1e-9 + config.TimeSteps * 1e-3;
             return e with { Cycles = latency * 25e6, LatencySeconds = latency, Cost = CostAxis.Latency };
         }

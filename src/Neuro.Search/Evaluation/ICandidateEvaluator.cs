@@ -16,7 +16,7 @@ public enum EnergyMode
     /// <summary>Counted by the simulator running the compiled spike program.</summary>
     Simulator,
 
-    /// <summary>Cycles measured on a board times the board's energy per cycle.</summary>
+    /// <summary>Cycles measured on a board times the board's energy per cycle (a board evaluation carries it as <see cref="CandidateEvaluation.MeasuredEnergyPicojoules"/>, beside the host estimate).</summary>
     Board,
 }
 
@@ -67,9 +67,9 @@ public sealed record CandidateEvaluation(double? Accuracy, double? Proxy, double
         _ => throw new InvalidOperationException($"unknown cost axis {Cost}"),
     };
 
-    /// <summary>An evaluation that could not be completed: no figures, only the reason.</summary>
-    public static CandidateEvaluation Failure(string reason, long parameters, double seconds) =>
-        new(null, null, 0, EnergyMode.Board, parameters, seconds) { Failed = reason };
+    /// <summary>An evaluation that could not be completed: no figures (0 pJ in the evaluator's <paramref name="energy"/> mode), only the reason.</summary>
+    public static CandidateEvaluation Failure(string reason, EnergyMode energy, long parameters, double seconds) =>
+        new(null, null, 0, energy, parameters, seconds) { Failed = reason };
 }
 
 /// <summary>What the fitness's cost term (the axis minimised beside the score) measures.</summary>
@@ -89,10 +89,11 @@ public enum CostAxis
 /// <summary>
 /// Evaluates architectures for search. Implementations: <see cref="TrainingFreeEvaluator"/> (AutoST: FLOPs proxy,
 /// energy from firing rates at initialisation) and <see cref="SupernetEvaluator"/> (Auto-Spikformer: inherited
-/// weights, BN recalibrated, accuracy and measured energy). A simulator evaluator (energy and cycles of the compiled
-/// program) and a board-in-the-loop evaluator (cycles over the serial link) implement the same interface, returning
-/// <see cref="EnergyMode.Simulator"/> or <see cref="EnergyMode.Board"/>; their board figures come through
-/// <see cref="Constraints.IFootprintEstimator"/>.
+/// weights, BN recalibrated, accuracy and measured energy); in Neuro.Search.InTheLoop (which keeps the simulator, the
+/// link and the firmware generator out of this project) the simulator evaluator (<see cref="EnergyMode.Simulator"/>
+/// energy and cycles of the compiled program) and the board evaluator (host score and energy plus cycles and latency
+/// measured over the serial link, <see cref="CandidateEvaluation.Cost"/> on the board's axis). An evaluation that
+/// cannot complete returns <see cref="CandidateEvaluation.Failure"/> rather than throwing, so the search goes on.
 /// </summary>
 public interface ICandidateEvaluator
 {
