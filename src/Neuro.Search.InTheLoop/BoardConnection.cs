@@ -107,9 +107,9 @@ public sealed class PortBoardConnection : IBoardConnection
         {
             await session.DisposeAsync().ConfigureAwait(false);
         }
-        catch (Exception error) when (error is IOException or LinkException or ObjectDisposedException)
+        catch (Exception error) when (error is IOException or LinkException or ObjectDisposedException or OperationCanceledException)
         {
-            // A dead board's port may fail to close cleanly; the reset that follows is what matters.
+            // A dead board's port may fail to close cleanly (its reader ends in an error or a cancellation); the reset that follows is what matters.
         }
     }
 
@@ -198,19 +198,20 @@ public sealed class EmulatedBoardConnection : IBoardConnection
     {
         var session = _session;
         _session = null;
-        if (session is not null)
+        try
         {
-            try
-            {
+            if (session is not null)
                 await session.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (Exception error) when (error is IOException or LinkException or ObjectDisposedException)
-            {
-                // The emulator is stopped next; a session that cannot close cleanly is expected of a hung board.
-            }
         }
-        _running?.Dispose();
-        _running = null;
+        catch (Exception error) when (error is IOException or LinkException or ObjectDisposedException or OperationCanceledException)
+        {
+            // A dead link's reader ends in an error or a cancellation; the emulator is stopped below either way.
+        }
+        finally
+        {
+            _running?.Dispose();
+            _running = null;
+        }
     }
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
