@@ -63,7 +63,7 @@ public static class SearchCommand
         simEnergy.AcceptOnlyFromAmong("paper", "full");
         var cache = DatasetOptions.CreateCacheOption();
 
-        var command = new Command("search", "Architecture search: DSPS evolution with a training-free or supernet evaluator under board constraints")
+        var command = new Command("search", "Architecture search: DSPS evolution with a training-free, supernet, simulator or board-in-the-loop evaluator under board constraints")
         {
             data, spaceOption, method, boardOption, supernetOption, generations, population, alpha, variant, latency, samples, seed, device, output, resume,
             evaluatorOption, port, key, boardSamples, simEnergy, cache,
