@@ -7,13 +7,14 @@ public readonly record struct FrontPoint(double Score, double EnergyMicrojoules)
 
 /// <summary>
 /// What the front chart shows: every candidate of both runs, their fronts, and the reference preset (null when it is not
-/// a point of the space). The score axis is labelled with <c>ScoreLabel</c> ("accuracy" or "FLOPs proxy").
+/// a point of the space). The score axis is labelled with <c>ScoreLabel</c> ("accuracy" or "FLOPs proxy"); the cost axis
+/// with <c>CostLabel</c> (energy by default; a board search's measured latency or board energy, in the points' unit).
 /// </summary>
 public sealed record FrontPlotData(
     string Title, string ScoreLabel,
     IReadOnlyList<FrontPoint> Evolution, IReadOnlyList<FrontPoint> EvolutionFront,
     IReadOnlyList<FrontPoint> Random, IReadOnlyList<FrontPoint> RandomFront,
-    FrontPoint? Preset, string PresetName);
+    FrontPoint? Preset, string PresetName, string CostLabel = "energy per sample (µJ, seeds' formula)");
 
 /// <summary>PNG of a search's Pareto front (energy on x, score on y) against the random baseline, with the preset marked.</summary>
 public static class FrontPlot
@@ -52,7 +53,7 @@ public static class FrontPlot
             marker.LegendText = data.PresetName;
         }
         plot.Title(data.Title);
-        plot.XLabel("energy per sample (µJ, seeds' formula)");
+        plot.XLabel(data.CostLabel);
         plot.YLabel(data.ScoreLabel);
         plot.ShowLegend(Alignment.LowerRight);
         plot.SavePng(path, width, height);

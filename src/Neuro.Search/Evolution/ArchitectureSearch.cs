@@ -77,8 +77,11 @@ public sealed class ArchitectureSearch
     /// <summary>Every candidate looked at, in the order proposed.</summary>
     public IReadOnlyList<CandidateRecord> Records => _records;
 
-    /// <summary>Feasible, evaluated candidates.</summary>
-    public IEnumerable<CandidateRecord> Evaluated => _records.Where(record => record.Evaluation is not null);
+    /// <summary>Feasible candidates evaluated successfully: the only ones with a fitness, parents and front members.</summary>
+    public IEnumerable<CandidateRecord> Evaluated => _records.Where(record => record is { Evaluation.Failed: null, Feasible: true });
+
+    /// <summary>Candidates whose evaluation failed (e.g. a board that stopped answering), each with its reason.</summary>
+    public IEnumerable<CandidateRecord> Failed => _records.Where(record => record.Evaluation?.Failed is not null);
 
     public bool Finished => CompletedGenerations >= Options.Generations || BudgetLeft() == 0;
 
@@ -98,6 +101,7 @@ public sealed class ArchitectureSearch
                 foreach (var (candidate, feasibility) in proposals)
                 {
                     CandidateEvaluation? evaluation = null;
+                    IReadOnlyList<string> violations = feasibility?.Violations ?? [];
                     if (feasibility?.Feasible ?? true)
                     {
                         if (!_cache.TryGetValue(candidate.Key, out evaluation))
@@ -106,8 +110,11 @@ public sealed class ArchitectureSearch
                             _cache[candidate.Key] = evaluation;
                             evaluatedHere++;
                         }
+                        // A budget on measured latency can only be checked once the board has run the candidate.
+                        if (_constraints?.CheckMeasured(evaluation) is { Count: > 0 } measured)
+                            violations = measured;
                     }
-                    pending.Add(new CandidateRecord(candidate, generation, feasibility?.Footprint, feasibility?.Violations ?? [], evaluation));
+                    pending.Add(new CandidateRecord(candidate, generation, feasibility?.Footprint, violations, evaluation));
                 }
             }
             catch (OperationCanceledException)
@@ -134,22 +141,22 @@ public sealed class ArchitectureSearch
         }
     }
 
-    /// <summary>Fitness of every feasible evaluated candidate, min and max taken over all of them.</summary>
+    /// <summary>Fitness of every feasible evaluated candidate on its cost axis (<see cref="CandidateEvaluation.CostValue"/>), min and max taken over all of them.</summary>
     public IReadOnlyDictionary<string, double> FitnessOverEvaluated()
     {
         var evaluated = Evaluated.ToArray();
         if (evaluated.Length == 0)
             return new Dictionary<string, double>();
-        var fitness = new Fitness(Options.Alpha, evaluated.Select(record => (record.Evaluation!.Score, record.Evaluation.EnergyPicojoules)).ToArray());
-        return evaluated.ToDictionary(record => record.Key, record => fitness.Of(record.Evaluation!.Score, record.Evaluation.EnergyPicojoules),
+        var fitness = new Fitness(Options.Alpha, evaluated.Select(record => (record.Evaluation!.Score, record.Evaluation.CostValue)).ToArray());
+        return evaluated.ToDictionary(record => record.Key, record => fitness.Of(record.Evaluation!.Score, record.Evaluation.CostValue),
             StringComparer.Ordinal);
     }
 
-    /// <summary>The Pareto front (score up, energy down) of the feasible evaluated candidates, by increasing energy.</summary>
+    /// <summary>The Pareto front (score up, cost down: <see cref="CandidateEvaluation.CostValue"/>) of the feasible evaluated candidates, by increasing cost.</summary>
     public IReadOnlyList<CandidateRecord> FrontRecords()
     {
         var evaluated = Evaluated.ToArray();
-        var points = evaluated.Select(record => new ObjectivePoint(record.Evaluation!.Score, record.Evaluation.EnergyPicojoules)).ToArray();
+        var points = evaluated.Select(record => new ObjectivePoint(record.Evaluation!.Score, record.Evaluation.CostValue)).ToArray();
         return Pareto.Front(points).Select(index => evaluated[index]).ToArray();
     }
 
@@ -159,7 +166,7 @@ public sealed class ArchitectureSearch
 
     private static string? Describe(BoardConstraints? constraints) =>
         constraints is null ? null
-        : $"{constraints.Board.Name}/{constraints.Estimator.Name}" + (constraints.LatencyBudgetSeconds is double budget ? FormattableString.Invariant($"/{budget}s") : "");
+        : $"{constraints.Board.Name}/{constraints.Estimator.Name}" + (constraints.LatencyBudgetSeconds is double budget ? FormattableString.Invariant($"/{budget}s") + (constraints.MeasuredLatency ? "/measured" : "") : "");
 
     private int? BudgetLeft() =>
         Options.Method == SearchMethod.Random && Options.EvaluationBudget is int budget ? Math.Max(0, budget - Evaluated.Count()) : null;
