@@ -98,24 +98,23 @@ public static class DemoCommand
         }
     }
 
-    /// <summary>For logs and redirected output: a line when a stage starts and when it ends.</summary>
+    /// <summary>For logs and redirected output: a line when a stage starts, at most one every few seconds while it runs, and one when it ends.</summary>
     private sealed class StageLines(TextWriter output) : IProgress<DemoProgress>
     {
+        private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+        private readonly System.Diagnostics.Stopwatch _sinceLine = System.Diagnostics.Stopwatch.StartNew();
         private DemoStage? _current;
 
         public void Report(DemoProgress value)
         {
             lock (output)
             {
-                if (_current != value.Stage)
-                {
-                    _current = value.Stage;
-                    output.WriteLine($"{Name(value.Stage)}: {value.Detail}");
-                }
-                else if (value.Done >= value.Total && value.Detail.StartsWith("done", StringComparison.Ordinal))
-                {
-                    output.WriteLine($"{Name(value.Stage)}: {value.Detail}");
-                }
+                bool ended = value.Done >= value.Total && value.Detail.StartsWith("done", StringComparison.Ordinal);
+                if (_current == value.Stage && !ended && _sinceLine.Elapsed < Interval)
+                    return;
+                _current = value.Stage;
+                _sinceLine.Restart();
+                output.WriteLine($"{Name(value.Stage)}: {value.Detail}");
             }
         }
     }

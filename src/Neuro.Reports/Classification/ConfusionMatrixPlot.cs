@@ -47,6 +47,7 @@ public static class ConfusionMatrixPlot
         plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
         plot.Axes.Bottom.MinimumSize = 140;
+        plot.Axes.Right.MinimumSize = 70; // room for the last rotated class name
         plot.Axes.SetLimits(-0.5, n - 0.5, -0.5, n - 0.5);
         plot.XLabel("predicted class");
         plot.YLabel("true class");
