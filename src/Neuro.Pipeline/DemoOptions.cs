@@ -17,15 +17,17 @@ namespace Neuro.Pipeline;
 /// <param name="StreamSamples">Test samples streamed to the board (0: the whole test split).</param>
 /// <param name="FloatBudget">Wall-clock cap of float training: on a loaded machine training stops there (noted in the summary).</param>
 /// <param name="QuantizationAwareBudget">Wall-clock cap of the quantization-aware epochs.</param>
+/// <param name="TrainingFlops">The most FLOPs per sample (AutoST's proxy) a candidate may have to be trained: training
+/// time grows with them, so the run trains the fittest candidate it can train within its time box.</param>
 public sealed record DemoSizes(
     int Users, int TestUsers, double SampleSeconds, int Generations, int Population, int ProxySamples, int Epochs,
-    int QuantizationAwareEpochs, int StreamSamples, TimeSpan FloatBudget, TimeSpan QuantizationAwareBudget)
+    int QuantizationAwareEpochs, int StreamSamples, TimeSpan FloatBudget, TimeSpan QuantizationAwareBudget, double TrainingFlops)
 {
-    /// <summary>The default run: 6 subjects (44 training, 22 test samples), 5 × 12 candidates, 60 + 8 epochs (at most 3.5 + 1 minutes), every test sample on the board.</summary>
-    public static DemoSizes Full { get; } = new(6, 2, 1.5, 5, 12, 4, 60, 8, 0, TimeSpan.FromMinutes(3.5), TimeSpan.FromMinutes(1));
+    /// <summary>The default run: 6 subjects (44 training, 22 test samples), 5 × 12 candidates, 60 + 8 epochs (at most 3.5 + 1 minutes) of a candidate of at most 6 M FLOPs per sample, every test sample on the board.</summary>
+    public static DemoSizes Full { get; } = new(6, 2, 1.5, 5, 12, 4, 60, 8, 0, TimeSpan.FromMinutes(3.5), TimeSpan.FromMinutes(1), 6e6);
 
-    /// <summary>The CI run: 2 subjects (11 training, 11 test samples of 0.5 s), 2 × 4 candidates, 3 + 1 epochs (at most 15 + 10 s), 4 samples on the board.</summary>
-    public static DemoSizes Quick { get; } = new(2, 1, 0.5, 2, 4, 2, 3, 1, 4, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10));
+    /// <summary>The CI run: 2 subjects (11 training, 11 test samples of 0.5 s), 2 × 4 candidates, 3 + 1 epochs (at most 15 + 10 s) of at most 2 M FLOPs, 4 samples on the board.</summary>
+    public static DemoSizes Quick { get; } = new(2, 1, 0.5, 2, 4, 2, 3, 1, 4, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10), 2e6);
 
 }
 

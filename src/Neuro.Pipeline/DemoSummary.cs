@@ -13,9 +13,10 @@ public sealed record DemoSummary(
 
 public sealed record DemoDataSummary(string Directory, int TrainSamples, int TestSamples, long Events);
 
-/// <param name="Chosen">Key of the trained candidate: the fittest feasible one.</param>
+/// <param name="Chosen">Key of the trained candidate: the fittest feasible one within <paramref name="TrainingFlops"/>.</param>
+/// <param name="TrainingFlops">FLOPs per sample (AutoST's proxy) the training time box affords.</param>
 public sealed record DemoSearchSummary(string Space, string Method, int Evaluated, int Infeasible, int FrontSize, string Chosen, double ChosenFitness,
-    double ChosenProxyFlops, double ChosenEnergyPicojoules);
+    double ChosenProxyFlops, double ChosenEnergyPicojoules, double TrainingFlops);
 
 /// <param name="Program">The compiled program (.nsp) in the report folder.</param>
 public sealed record DemoModelSummary(string Config, long Parameters, int TimeSteps, int Epochs, int QuantizationAwareEpochs, string Program,
