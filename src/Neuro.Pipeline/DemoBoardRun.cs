@@ -23,6 +23,9 @@ internal sealed class DemoBoardRun(BoardDescriptor board, string boardDirectory,
     /// <summary>QEMU moves ~30 KB/s through its UART: a window of frames takes longer than the link's default first timeout.</summary>
     private static readonly TimeSpan EmulatedRetransmitTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a link failure after Ctrl+C waits for the caller's cancellation before it reports itself as one.</summary>
+    private static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(5);
+
     public async Task<DemoBoardResult> RunAsync(byte[] program, string programPath, IReadOnlyList<byte[]> samples, InputSpec input,
         CancellationToken cancellationToken)
     {
@@ -91,6 +94,13 @@ internal sealed class DemoBoardRun(BoardDescriptor board, string boardDirectory,
                     latencyMs, deployed.Elapsed.TotalSeconds, deployed.ProgramBytes, deployed.WireBytes);
             string emulator = qemu ? $"qemu-system-arm -M {runBoard.Emulator!.Machine} -icount shift=0" : "host process (Linux build on a pty)";
             return new DemoBoardResult(runBoard, reason, emulator, firmware, figures, results);
+        }
+        catch (Exception error) when (running.Interrupted && error is not OperationCanceledException)
+        {
+            // Ctrl+C stops the board at once (EmulatedBoard), so the link fails just before the cancellation the caller
+            // raises for the same Ctrl+C arrives: wait for it briefly, so the run ends as cancelled rather than as a link error.
+            await Task.Delay(InterruptGrace, cancellationToken).ConfigureAwait(false);
+            throw new OperationCanceledException($"board {runBoard.Name} was stopped by Ctrl+C", error);
         }
         finally
         {
