@@ -23,6 +23,7 @@ public static class NeuroCli
         root.Subcommands.Add(LinkCommands.CreateDeploy(context));
         root.Subcommands.Add(LinkCommands.CreateStream(context));
         root.Subcommands.Add(SimCommand.Create(context));
+        root.Subcommands.Add(DemoCommand.Create(context));
         return root;
     }
 
