@@ -17,7 +17,9 @@ namespace Neuro.FirmwareGen;
 /// </summary>
 public sealed class EmulatedBoard : IDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
+    // Generous: QEMU takes seconds to listen on a loaded machine, and socat must keep retrying as long as we wait.
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ConnectInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly List<Process> _processes = [];
     private readonly Dictionary<int, System.Text.StringBuilder> _errors = [];
@@ -105,7 +107,7 @@ public sealed class EmulatedBoard : IDisposable
             arguments.AddRange(["-icount", "shift=0"]);
         Start("qemu-system-arm", arguments, redirectOutput: false);
         // socat retries until QEMU listens; QEMU waits (wait=on) until socat connects, so no byte is lost.
-        Start("socat", [$"pty,raw,echo=0,link={_serialPath}", $"tcp:127.0.0.1:{port},retry=200,interval=0.05"], redirectOutput: false);
+        Start("socat", [$"pty,raw,echo=0,link={_serialPath}", FormattableString.Invariant($"tcp:127.0.0.1:{port},retry={(int)(StartTimeout / ConnectInterval)},interval={ConnectInterval.TotalSeconds}")], redirectOutput: false);
         var deadline = DateTime.UtcNow + StartTimeout;
         while (!File.Exists(_serialPath))
         {

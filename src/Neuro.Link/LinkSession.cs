@@ -399,7 +399,14 @@ public sealed class LinkSession : IAsyncDisposable
             return;
         _stop.Cancel();
         Fail(new LinkException("session closed"));
-        await _transport.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _transport.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // A port whose board has gone (its pseudo-terminal closed) fails to flush on close: there is nothing left to save.
+        }
         try
         {
             await Task.WhenAll(_readLoop, _timerLoop).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);

@@ -72,6 +72,19 @@ public sealed class CompileCommandTests(CompileFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public void Train_takes_its_architecture_from_a_config_file()
+    {
+        string config = Path.Combine(_dir, "arch.json");
+        ArchitectureJson.Save(Neuro.Models.Training.Checkpoint.Open(fixture.Checkpoint).Config, config);
+        string checkpoint = Path.Combine(_dir, "trained");
+
+        var (exit, _, error) = Run("train", "--data", fixture.Data, "--config", config, "--epochs", "1", "--batch", "4", "--out", checkpoint);
+
+        Assert.True(exit == 0, error);
+        Assert.Equal("cli-small", Neuro.Models.Training.Checkpoint.Open(checkpoint).Config.Name);
+    }
+
+    [Fact]
     public void A_program_too_big_for_the_board_is_refused_and_nothing_is_written()
     {
         var (checkpoint, _) = Prepare();

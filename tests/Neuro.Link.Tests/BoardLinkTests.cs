@@ -39,6 +39,31 @@ public class BoardLinkTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Closing_a_session_whose_port_fails_on_close_does_not_throw()
+    {
+        await using var board = new BoardProcess(BoardProcess.NewStorage(), KeyHex);
+        board.Start();
+        var session = await LinkSession.OpenAsync(new FailingCloseTransport(board.Connect()), Fast);
+        await session.DisposeAsync();
+    }
+
+    /// <summary>A serial port whose board vanished: closing it cannot flush and throws, as SerialStream does.</summary>
+    private sealed class FailingCloseTransport(ILinkTransport inner) : ILinkTransport
+    {
+        public string Description => inner.Description;
+
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) => inner.WriteAsync(bytes, cancellationToken);
+
+        public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) => inner.ReadAsync(buffer, cancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync();
+            throw new OperationCanceledException("the port closed under the flush");
+        }
+    }
+
+    [Fact]
     public async Task A_deployed_program_answers_every_streamed_sample_with_the_result_of_the_frames_sent()
     {
         await using var board = new BoardProcess(BoardProcess.NewStorage(), KeyHex);

@@ -11,6 +11,8 @@ namespace Neuro.Cli.Commands;
 /// <summary><c>neuro board list</c> and <c>neuro board run NAME [--firmware ELF]</c>.</summary>
 public static class BoardCommand
 {
+    private static readonly TimeSpan CancellationGrace = TimeSpan.FromSeconds(2);
+
     public static Command Create(CliContext context)
     {
         var command = new Command("board", "List boards and run emulated ones");
@@ -80,13 +82,14 @@ public static class BoardCommand
             try
             {
                 string path = parseResult.GetValue(serial) ?? EmulatedBoard.DefaultSerialPath(board.Name);
-                using var running = await EmulatedBoard.StartAsync(board, elf, path, cancellationToken).ConfigureAwait(false);
+                // QEMU boards count instructions (-icount shift=0), so SysTick readings over the link are deterministic instruction counts.
+                using var running = await EmulatedBoard.StartAsync(board, elf, path, cancellationToken, instructionCounting: true).ConfigureAwait(false);
                 await context.Output.WriteLineAsync($"serial {running.SerialPath}").ConfigureAwait(false);
                 await context.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 await running.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-                // Ctrl+C stops the board at once; the cancellation the CLI raises for it arrives just after.
-                if (running.Interrupted)
-                    await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+                // Ctrl+C stops the board at once and the CLI's cancellation arrives just after; a SIGINT sent to the whole
+                // process group may even stop the emulator before this process sees it, so give the cancellation a moment.
+                await Task.Delay(running.Interrupted ? Timeout.InfiniteTimeSpan : CancellationGrace, cancellationToken).ConfigureAwait(false);
                 throw new NeuroException($"board {board.Name} stopped on its own");
             }
             finally

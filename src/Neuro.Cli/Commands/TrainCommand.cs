@@ -65,7 +65,7 @@ public static class TrainCommand
                     throw new NeuroException($"--from {start.Directory} is a {start.Metadata.Kind} checkpoint; start from a trained Spikformer");
                 var architecture = presetName is null && configFile is null && start is not null
                     ? start.Config
-                    : ArchCommand.Resolve(presetName ?? Presets.MicrocontrollerName, configFile);
+                    : ArchCommand.Resolve(configFile is null ? presetName ?? Presets.MicrocontrollerName : presetName, configFile);
                 options = new TrainingOptions { Seed = parseResult.GetValue(seed), QuantizationAware = parseResult.GetValue(quantizationAware) };
                 options = options with
                 {
