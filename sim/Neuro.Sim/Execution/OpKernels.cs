@@ -78,29 +78,45 @@ internal sealed class Workspace
     }
 }
 
-/// <summary>Conv2d 3×3/1/1, output-stationary: each output position sums the weight rows of the events under its 9 taps.</summary>
+/// <summary>
+/// Conv2d 3×3/1/1, output-stationary: the input's events are bucketed by position, and each output position adds the
+/// i16 weight rows [(c·9 + tap)][O padded] of the events under its 9 taps (one segment per tap) into one accumulator
+/// row, transposed to [O, H, W] at the end.
+/// </summary>
 internal sealed class Conv2dKernel : OpKernel
 {
     private readonly Conv2dOp _op;
-    private readonly int _channels, _height, _width, _outChannels;
-    private readonly short[] _rows;   // [(c·9 + ky·3 + kx)][O]
-    private readonly int[]? _bias;
+    private readonly int _channels, _height, _width, _outChannels, _padded, _maxAbsWeight;
+    private readonly short[] _rows;   // [(c·9 + ky·3 + kx)][padded O]
+    private readonly int[] _bias;     // [padded O]
     private readonly int[] _taps;     // in-bounds taps per input position
     private readonly long _denseMacs;
+    private readonly SimdLevel _level;
 
-    public Conv2dKernel(SpikeProgram program, Conv2dOp op)
+    public Conv2dKernel(SpikeProgram program, Conv2dOp op, SimdLevel level)
     {
         _op = op;
+        _level = level;
         var shape = program.Buffers[op.Input].Shape;
         (_channels, _height, _width) = (shape[0], shape[1], shape[2]);
         _outChannels = program.Buffers[op.Output].Shape[0];
+        _padded = RowKernels.Padded(_outChannels);
         var weights = program.Tensors[op.Weights];
-        _rows = new short[_channels * 9 * _outChannels];
+        _rows = new short[_channels * 9 * _padded];
         for (int o = 0; o < _outChannels; o++)
         for (int c = 0; c < _channels; c++)
         for (int tap = 0; tap < 9; tap++)
-            _rows[(c * 9 + tap) * _outChannels + o] = (short)weights.Int8At((o * _channels + c) * 9 + tap);
-        _bias = op.Bias == Op.NoTensor ? null : [.. Enumerable.Range(0, _outChannels).Select(program.Tensors[op.Bias].Int32At)];
+        {
+            int w = weights.Int8At((o * _channels + c) * 9 + tap);
+            _rows[(c * 9 + tap) * _padded + o] = (short)w;
+            _maxAbsWeight = Math.Max(_maxAbsWeight, Math.Abs(w));
+        }
+        _bias = new int[_padded];
+        if (op.Bias != Op.NoTensor)
+        {
+            for (int o = 0; o < _outChannels; o++)
+                _bias[o] = program.Tensors[op.Bias].Int32At(o);
+        }
         _taps = new int[_height * _width];
         for (int y = 0; y < _height; y++)
         for (int x = 0; x < _width; x++)
@@ -113,33 +129,31 @@ internal sealed class Conv2dKernel : OpKernel
 
     public override int DrivingBuffer => _op.Input;
 
-    public override int EventScratch => 9 * _channels + _channels * _height * _width;
+    public override int EventScratch => _channels * _height * _width;
 
-    public override int IntScratch => _height * _width * _outChannels + 2 * _height * _width + 1;
+    public override int IntScratch => _height * _width * _padded + 2 * _height * _width + 1;
 
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         byte[] input = ws.Bytes[_op.Input];
         int[] acc = ws.Ints[_op.Output];
-        int positions = _height * _width, outChannels = _outChannels;
-        Span<int> accT = ws.IntTemp.AsSpan(0, positions * outChannels);
+        int positions = _height * _width, outChannels = _outChannels, padded = _padded;
         // Events bucketed by position (a counting sort): start[p]..start[p+1] index the channel·9 row base and value.
-        Span<int> start = ws.IntTemp.AsSpan(positions * outChannels, positions + 1);
-        Span<int> eventRow = ws.Rows.AsSpan(9 * _channels);
-        Span<int> eventValue = ws.Values.AsSpan(9 * _channels);
+        Span<int> start = ws.IntTemp.AsSpan(positions * padded, positions + 1);
         start.Clear();
         long events = 0, inputSum = 0, updates = 0, sops = 0;
+        int max = 0;
         for (int c = 0; c < _channels; c++)
         {
             ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
-            for (int p = 0; p < positions; p++)
+            int p = -1;
+            while ((p = NextEvent(plane, p + 1)) >= 0)
             {
                 int value = plane[p];
-                if (value == 0)
-                    continue;
                 start[p + 1]++;
                 events++;
                 inputSum += value;
+                max = Math.Max(max, value);
                 long fanOut = (long)_taps[p] * outChannels;
                 updates += fanOut;
                 sops += fanOut * value;
@@ -162,24 +176,25 @@ internal sealed class Conv2dKernel : OpKernel
 
         for (int p = 0; p < positions; p++)
             start[p + 1] += start[p];
-        Span<int> fill = ws.IntTemp.AsSpan(positions * outChannels + positions + 1, positions);
+        Span<int> fill = ws.IntTemp.AsSpan(positions * padded + positions + 1, positions);
         start[..positions].CopyTo(fill);
+        Span<int> eventRow = ws.Rows.AsSpan(0, (int)events);
+        Span<int> eventValue = ws.Values.AsSpan(0, (int)events);
         for (int c = 0; c < _channels; c++)
         {
             ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
-            for (int p = 0; p < positions; p++)
+            int p = -1;
+            while ((p = NextEvent(plane, p + 1)) >= 0)
             {
-                int value = plane[p];
-                if (value == 0)
-                    continue;
                 int slot = fill[p]++;
-                eventRow[slot] = c * 9 * outChannels;
-                eventValue[slot] = value;
+                eventRow[slot] = c * 9 * padded;
+                eventValue[slot] = plane[p];
             }
         }
         bool unit = inputSum == events;
-        Span<int> rows = ws.Rows.AsSpan(0, 9 * _channels);
-        Span<int> values = ws.Values.AsSpan(0, 9 * _channels);
+        int group = RowKernels.NarrowGroup(_maxAbsWeight, max);
+        Span<int> accT = ws.IntTemp.AsSpan(0, positions * padded);
+        Span<Segment> segments = stackalloc Segment[9];
         for (int oy = 0; oy < _height; oy++)
         for (int ox = 0; ox < _width; ox++)
         {
@@ -194,21 +209,28 @@ internal sealed class Conv2dKernel : OpKernel
                     int x = ox + kx - 1;
                     if (x < 0 || x >= _width)
                         continue;
-                    int p = y * _width + x, tapOffset = (ky * 3 + kx) * outChannels;
-                    for (int e = start[p]; e < start[p + 1]; e++)
-                    {
-                        rows[count] = eventRow[e] + tapOffset;
-                        values[count++] = eventValue[e];
-                    }
+                    int p = y * _width + x;
+                    if (start[p] < start[p + 1])
+                        segments[count++] = new Segment(start[p], start[p + 1], (ky * 3 + kx) * padded);
                 }
             }
-            Span<int> target = accT.Slice((oy * _width + ox) * outChannels, outChannels);
-            FillBias(target, _bias);
-            RowKernels.AccumulateRows(target, _rows, rows[..count], values[..count], unit);
+            Span<int> target = accT.Slice((oy * _width + ox) * padded, padded);
+            _bias.CopyTo(target);
+            RowKernels.AccumulateSegments(target, _rows, eventRow, eventValue, segments[..count], unit, group, _level);
         }
-        for (int p = 0; p < positions; p++)
         for (int o = 0; o < outChannels; o++)
-            acc[o * positions + p] = accT[p * outChannels + o];
+        {
+            Span<int> plane = acc.AsSpan(o * positions, positions);
+            for (int p = 0; p < positions; p++)
+                plane[p] = accT[p * padded + o];
+        }
+    }
+
+    /// <summary>The first nonzero index of <paramref name="plane"/> at or after <paramref name="from"/>, or −1 (vectorized by the runtime).</summary>
+    private static int NextEvent(ReadOnlySpan<byte> plane, int from)
+    {
+        int found = plane[from..].IndexOfAnyExcept((byte)0);
+        return found < 0 ? -1 : from + found;
     }
 
     /// <summary>
@@ -222,7 +244,7 @@ internal sealed class Conv2dKernel : OpKernel
     {
         int positions = _height * _width, outChannels = _outChannels;
         for (int o = 0; o < outChannels; o++)
-            acc.AsSpan(o * positions, positions).Fill(_bias?[o] ?? 0);
+            acc.AsSpan(o * positions, positions).Fill(_bias[o]);
         for (int c = 0; c < _channels; c++)
         for (int y = 0; y < _height; y++)
         for (int x = 0; x < _width; x++)
@@ -240,7 +262,7 @@ internal sealed class Conv2dKernel : OpKernel
                     int ox = x - kx + 1;
                     if (ox < 0 || ox >= _width)
                         continue;
-                    ReadOnlySpan<short> row = _rows.AsSpan((c * 9 + ky * 3 + kx) * outChannels, outChannels);
+                    ReadOnlySpan<short> row = _rows.AsSpan((c * 9 + ky * 3 + kx) * _padded, outChannels);
                     int target = oy * _width + ox;
                     for (int o = 0; o < outChannels; o++)
                         acc[o * positions + target] += row[o] * value;
@@ -251,72 +273,66 @@ internal sealed class Conv2dKernel : OpKernel
 }
 
 /// <summary>
-/// Linear over tokens. Each token's events add i16 weight rows; when a token's input is mostly nonzero and the CPU has
-/// AVX2, dense i16 dot products over the untransposed weights are cheaper than building the event list.
+/// Linear over tokens. Each token's events (found with a nonzero mask) add i16 weight rows [I][O padded] through
+/// <see cref="RowKernels.AccumulateSegments"/>, summing in i16 lanes as long as that is exact. No dense kernel: without
+/// an int8 dot-product instruction that .NET exposes on this CPU (no AVX-VNNI; .NET 10 has no AVX512-VNNI class), a
+/// dense i16 product (vpmaddwd, 32 products per 512-bit instruction) does at least as many instructions per output as
+/// adding the rows of the events (32 per instruction) at any density, and more below 100 %.
 /// </summary>
 internal sealed class LinearKernel : OpKernel
 {
-    /// <summary>
-    /// Above this fraction of nonzero inputs a token uses the dense kernel: the event path costs one row per event
-    /// (O adds) while the dense path costs O·I/16 multiply-adds whatever the density, so they cross near 1/16 of the
-    /// row-add rate's advantage; 0.25 leaves margin for the event list's bookkeeping.
-    /// </summary>
-    public const double DenseAbove = 0.25;
-
     private readonly LinearOp _op;
-    private readonly int _tokens, _inFeatures, _outFeatures;
-    private readonly short[] _rows;   // [I][O]
-    private readonly short[] _dense;  // [O][I]
-    private readonly int[]? _bias;
+    private readonly int _tokens, _inFeatures, _outFeatures, _padded, _maxAbsWeight;
+    private readonly short[] _rows;   // [I][padded O]
+    private readonly int[] _bias;     // [padded O]
+    private readonly SimdLevel _level;
 
-    public LinearKernel(SpikeProgram program, LinearOp op)
+    public LinearKernel(SpikeProgram program, LinearOp op, SimdLevel level)
     {
         _op = op;
+        _level = level;
         var shape = program.Buffers[op.Input].Shape;
         (_tokens, _inFeatures) = (shape[0], shape[1]);
         _outFeatures = program.Buffers[op.Output].Shape[1];
+        _padded = RowKernels.Padded(_outFeatures);
         var weights = program.Tensors[op.Weights];
-        _rows = new short[_inFeatures * _outFeatures];
-        _dense = new short[_inFeatures * _outFeatures];
+        _rows = new short[_inFeatures * _padded];
         for (int o = 0; o < _outFeatures; o++)
         for (int i = 0; i < _inFeatures; i++)
         {
-            short w = (short)weights.Int8At(o * _inFeatures + i);
-            _rows[i * _outFeatures + o] = w;
-            _dense[o * _inFeatures + i] = w;
+            int w = weights.Int8At(o * _inFeatures + i);
+            _rows[i * _padded + o] = (short)w;
+            _maxAbsWeight = Math.Max(_maxAbsWeight, Math.Abs(w));
         }
-        _bias = op.Bias == Op.NoTensor ? null : [.. Enumerable.Range(0, _outFeatures).Select(program.Tensors[op.Bias].Int32At)];
+        _bias = new int[_padded];
+        if (op.Bias != Op.NoTensor)
+        {
+            for (int o = 0; o < _outFeatures; o++)
+                _bias[o] = program.Tensors[op.Bias].Int32At(o);
+        }
     }
 
     public override int DrivingBuffer => _op.Input;
 
     public override int EventScratch => _inFeatures;
 
-    public override int ShortScratch => _inFeatures;
+    public override int IntScratch => _padded;
 
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         byte[] input = ws.Bytes[_op.Input];
         int[] acc = ws.Ints[_op.Output];
+        Span<int> padded = ws.IntTemp.AsSpan(0, _padded);
         long events = 0, inputSum = 0;
-        int denseFrom = (int)Math.Ceiling(DenseAbove * _inFeatures);
         for (int n = 0; n < _tokens; n++)
         {
-            ReadOnlySpan<byte> row = input.AsSpan(n * _inFeatures, _inFeatures);
-            Span<int> target = acc.AsSpan(n * _outFeatures, _outFeatures);
-            FillBias(target, _bias);
-            int count = RowKernels.CollectEvents(row, _outFeatures, 0, ws.Rows, ws.Values, out long sum);
+            int count = RowKernels.CollectEvents(input.AsSpan(n * _inFeatures, _inFeatures), _padded, 0, ws.Rows, ws.Values, out long sum, out int max);
             events += count;
             inputSum += sum;
-            if (RowKernels.DenseAccelerated && count > denseFrom)
-            {
-                Span<short> x = ws.ShortTemp.AsSpan(0, _inFeatures);
-                for (int i = 0; i < x.Length; i++)
-                    x[i] = row[i];
-                RowKernels.DotRows(target, _dense, x);
-            }
-            else
-                RowKernels.AccumulateRows(target, _rows, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), sum == count);
+            _bias.CopyTo(padded);
+            ReadOnlySpan<Segment> all = [new Segment(0, count, 0)];
+            RowKernels.AccumulateSegments(padded, _rows, ws.Rows, ws.Values, all, sum == count, RowKernels.NarrowGroup(_maxAbsWeight, max), _level);
+            padded[.._outFeatures].CopyTo(acc.AsSpan(n * _outFeatures, _outFeatures));
         }
         counters.Events = events;
         counters.InputSum = inputSum;
@@ -325,48 +341,43 @@ internal sealed class LinearKernel : OpKernel
     }
 }
 
-/// <summary>LIF over any shape, θ per channel along one axis; the arithmetic is <see cref="IntegerMath.LifStep"/> itself.</summary>
+/// <summary>
+/// LIF over any shape, θ per channel along one axis. θ is expanded once to one period of the buffer (axis × inner
+/// elements), so the update is one flat pass. With AVX-512 it runs 16 neurons at a time in int64 lanes (vpmullq for
+/// the leak product, vpsraq for the rounding shift, vpmaxsq/vpminsq for sat32): the same int64 arithmetic as
+/// <see cref="IntegerMath.LifStep"/>, which the scalar path and the tail call directly.
+/// </summary>
 internal sealed class LifKernel : OpKernel
 {
     private readonly LifOp _op;
-    private readonly int _outer, _axis, _inner;
-    private readonly int[] _thresholds;
+    private readonly int[] _thresholds;   // θ of every element of one period [axis, inner]
+    private readonly SimdLevel _level;
 
-    public LifKernel(SpikeProgram program, LifOp op)
+    public LifKernel(SpikeProgram program, LifOp op, SimdLevel level)
     {
         _op = op;
+        _level = level;
         var shape = program.Buffers[op.Input].Shape;
-        _axis = shape[op.ChannelAxis];
-        _outer = 1;
-        for (int a = 0; a < op.ChannelAxis; a++)
-            _outer *= shape[a];
-        _inner = 1;
+        int axis = shape[op.ChannelAxis], inner = 1;
         for (int a = op.ChannelAxis + 1; a < shape.Length; a++)
-            _inner *= shape[a];
+            inner *= shape[a];
         var theta = program.Tensors[op.Thresholds];
-        _thresholds = [.. Enumerable.Range(0, _axis).Select(c => theta.Int32At(theta.Length == 1 ? 0 : c))];
+        _thresholds = new int[axis * inner];
+        for (int c = 0; c < axis; c++)
+            _thresholds.AsSpan(c * inner, inner).Fill(theta.Int32At(theta.Length == 1 ? 0 : c));
     }
 
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         int[] input = ws.Ints[_op.Input], membrane = ws.Ints[_op.Membrane];
         byte[] spikes = ws.Bytes[_op.Output];
-        int leak = _op.Leak, bits = _op.FractionalBits;
+        int period = _thresholds.Length;
         long fired = 0;
-        int i = 0;
-        for (int a = 0; a < _outer; a++)
-        for (int c = 0; c < _axis; c++, i += _inner)
+        for (int start = 0; start < input.Length; start += period)
         {
-            int theta = _thresholds[c];
-            Span<int> v = membrane.AsSpan(i, _inner);
-            ReadOnlySpan<int> x = input.AsSpan(i, _inner);
-            Span<byte> s = spikes.AsSpan(i, _inner);
-            for (int j = 0; j < v.Length; j++)
-            {
-                byte spike = IntegerMath.LifStep(ref v[j], x[j], theta, leak, bits);
-                s[j] = spike;
-                fired += spike;
-            }
+            fired += _level == SimdLevel.Avx512
+                ? NeuronKernels.LifAvx512(input.AsSpan(start, period), membrane.AsSpan(start, period), spikes.AsSpan(start, period), _thresholds, _op.Leak, _op.FractionalBits)
+                : NeuronKernels.LifScalar(input.AsSpan(start, period), membrane.AsSpan(start, period), spikes.AsSpan(start, period), _thresholds, _op.Leak, _op.FractionalBits);
         }
         counters.NeuronUpdates = input.Length;
         counters.OutputSum = fired;
@@ -500,7 +511,7 @@ internal sealed class MatMulQKKernel(SpikeProgram program, MatMulQKOp op) : Atte
         for (int n = 0; n < Tokens; n++)
         for (int g = 0; g < Heads; g++)
         {
-            int count = RowKernels.CollectEvents(q.AsSpan(n * Channels + g * Depth, Depth), Tokens, g * Depth * Tokens, ws.Rows, ws.Values, out long sum);
+            int count = RowKernels.CollectEvents(q.AsSpan(n * Channels + g * Depth, Depth), Tokens, g * Depth * Tokens, ws.Rows, ws.Values, out long sum, out _);
             Span<int> target = output.AsSpan((g * Tokens + n) * Tokens, Tokens);
             target.Clear();
             RowKernels.AccumulateRows(target, keyT, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), sum == count);
@@ -594,7 +605,7 @@ internal sealed class MatMulQKVKernel(SpikeProgram program, MatMulQKVOp op) : At
         for (int n = 0; n < Tokens; n++)
         for (int g = 0; g < Heads; g++)
         {
-            int count = RowKernels.CollectEvents(q.AsSpan(n * Channels + g * Depth, Depth), Depth, g * Depth * Depth, ws.Rows, ws.Values, out _);
+            int count = RowKernels.CollectEvents(q.AsSpan(n * Channels + g * Depth, Depth), Depth, g * Depth * Depth, ws.Rows, ws.Values, out _, out _);
             Span<int> target = output.AsSpan(n * Channels + g * Depth, Depth);
             target.Clear();
             RowKernels.AccumulateRows(target, kv, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count));
