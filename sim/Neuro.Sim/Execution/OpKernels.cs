@@ -1,3 +1,4 @@
+using System.Numerics;
 using Neuro.Program;
 
 namespace Neuro.Sim.Execution;
@@ -23,6 +24,9 @@ internal abstract class OpKernel
     /// <summary>i16 scratch the op needs.</summary>
     public virtual int ShortScratch => 0;
 
+    /// <summary>u8 scratch the op needs.</summary>
+    public virtual int ByteScratch => 0;
+
     protected static void FillBias(Span<int> acc, int[]? bias)
     {
         if (bias is null)
@@ -44,6 +48,7 @@ internal sealed class Workspace
         Values = new int[events];
         IntTemp = new int[Math.Max(1, kernels.Max(k => k.IntScratch))];
         ShortTemp = new short[Math.Max(1, kernels.Max(k => k.ShortScratch))];
+        ByteTemp = new byte[Math.Max(1, kernels.Max(k => k.ByteScratch))];
         PersistentBuffers = [.. Enumerable.Range(0, program.Buffers.Length).Where(b => program.Buffers[b].Kind == BufferKind.Persistent)];
     }
 
@@ -58,6 +63,8 @@ internal sealed class Workspace
     public int[] IntTemp { get; }
 
     public short[] ShortTemp { get; }
+
+    public byte[] ByteTemp { get; }
 
     private int[] PersistentBuffers { get; }
 
@@ -129,7 +136,7 @@ internal sealed class Conv2dKernel : OpKernel
 
     public override int DrivingBuffer => _op.Input;
 
-    public override int EventScratch => _channels * _height * _width;
+    public override int EventScratch => 2 * _channels * _height * _width;
 
     public override int IntScratch => _height * _width * _padded + 2 * _height * _width + 1;
 
@@ -138,26 +145,23 @@ internal sealed class Conv2dKernel : OpKernel
         byte[] input = ws.Bytes[_op.Input];
         int[] acc = ws.Ints[_op.Output];
         int positions = _height * _width, outChannels = _outChannels, padded = _padded;
-        // Events bucketed by position (a counting sort): start[p]..start[p+1] index the channel·9 row base and value.
+        // Every event's flat index c·P + p, channel-major, then bucketed by position (a counting sort):
+        // start[p]..start[p+1] index the channel·9 row base and value of the events at p.
+        int total = RowKernels.Nonzeros(input.AsSpan(0, _channels * positions), 0, ws.Rows.AsSpan(_channels * positions));
+        ReadOnlySpan<int> flat = ws.Rows.AsSpan(_channels * positions, total);
         Span<int> start = ws.IntTemp.AsSpan(positions * padded, positions + 1);
         start.Clear();
-        long events = 0, inputSum = 0, updates = 0, sops = 0;
+        long events = total, inputSum = 0, updates = 0, sops = 0;
         int max = 0;
-        for (int c = 0; c < _channels; c++)
+        foreach (int index in flat)
         {
-            ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
-            int p = -1;
-            while ((p = NextEvent(plane, p + 1)) >= 0)
-            {
-                int value = plane[p];
-                start[p + 1]++;
-                events++;
-                inputSum += value;
-                max = Math.Max(max, value);
-                long fanOut = (long)_taps[p] * outChannels;
-                updates += fanOut;
-                sops += fanOut * value;
-            }
+            int p = index % positions, value = input[index];
+            start[p + 1]++;
+            inputSum += value;
+            max = Math.Max(max, value);
+            long fanOut = (long)_taps[p] * outChannels;
+            updates += fanOut;
+            sops += fanOut * value;
         }
         counters.Events = events;
         counters.InputSum = inputSum;
@@ -170,7 +174,7 @@ internal sealed class Conv2dKernel : OpKernel
         }
         if (events * ScatterBelow < positions)
         {
-            Scatter(input, acc);
+            Scatter(input, flat, acc);
             return;
         }
 
@@ -178,18 +182,13 @@ internal sealed class Conv2dKernel : OpKernel
             start[p + 1] += start[p];
         Span<int> fill = ws.IntTemp.AsSpan(positions * padded + positions + 1, positions);
         start[..positions].CopyTo(fill);
-        Span<int> eventRow = ws.Rows.AsSpan(0, (int)events);
-        Span<int> eventValue = ws.Values.AsSpan(0, (int)events);
-        for (int c = 0; c < _channels; c++)
+        Span<int> eventRow = ws.Rows.AsSpan(0, total);
+        Span<int> eventValue = ws.Values.AsSpan(0, total);
+        foreach (int index in flat)
         {
-            ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
-            int p = -1;
-            while ((p = NextEvent(plane, p + 1)) >= 0)
-            {
-                int slot = fill[p]++;
-                eventRow[slot] = c * 9 * padded;
-                eventValue[slot] = plane[p];
-            }
+            int c = index / positions, slot = fill[index - c * positions]++;
+            eventRow[slot] = c * 9 * padded;
+            eventValue[slot] = input[index];
         }
         bool unit = inputSum == events;
         int group = RowKernels.NarrowGroup(_maxAbsWeight, max);
@@ -226,46 +225,36 @@ internal sealed class Conv2dKernel : OpKernel
         }
     }
 
-    /// <summary>The first nonzero index of <paramref name="plane"/> at or after <paramref name="from"/>, or −1 (vectorized by the runtime).</summary>
-    private static int NextEvent(ReadOnlySpan<byte> plane, int from)
-    {
-        int found = plane[from..].IndexOfAnyExcept((byte)0);
-        return found < 0 ? -1 : from + found;
-    }
-
     /// <summary>
     /// Very sparse inputs (fewer than one event per <see cref="ScatterBelow"/> positions, e.g. a count-framed first layer
-    /// at 2 %) scatter each event into the [O, H, W] accumulator directly: the output-stationary pass would spend its time
-    /// visiting empty positions and transposing.
+    /// at 2 %) scatter each event straight into the [O, H, W] accumulator, one output plane at a time so that the plane
+    /// being written stays in cache: the output-stationary pass would spend its time visiting empty positions and
+    /// transposing.
     /// </summary>
     public const int ScatterBelow = 4;
 
-    private void Scatter(byte[] input, int[] acc)
+    private void Scatter(byte[] input, ReadOnlySpan<int> events, int[] acc)
     {
-        int positions = _height * _width, outChannels = _outChannels;
-        for (int o = 0; o < outChannels; o++)
-            acc.AsSpan(o * positions, positions).Fill(_bias[o]);
-        for (int c = 0; c < _channels; c++)
-        for (int y = 0; y < _height; y++)
-        for (int x = 0; x < _width; x++)
+        int positions = _height * _width;
+        for (int o = 0; o < _outChannels; o++)
         {
-            int value = input[(c * _height + y) * _width + x];
-            if (value == 0)
-                continue;
-            for (int ky = 0; ky < 3; ky++)
+            Span<int> plane = acc.AsSpan(o * positions, positions);
+            plane.Fill(_bias[o]);
+            foreach (int index in events)
             {
-                int oy = y - ky + 1;
-                if (oy < 0 || oy >= _height)
-                    continue;
-                for (int kx = 0; kx < 3; kx++)
+                int c = index / positions, p = index - c * positions, y = p / _width, x = p - y * _width, value = input[index];
+                for (int ky = 0; ky < 3; ky++)
                 {
-                    int ox = x - kx + 1;
-                    if (ox < 0 || ox >= _width)
+                    int oy = y - ky + 1;
+                    if (oy < 0 || oy >= _height)
                         continue;
-                    ReadOnlySpan<short> row = _rows.AsSpan((c * 9 + ky * 3 + kx) * _padded, outChannels);
-                    int target = oy * _width + ox;
-                    for (int o = 0; o < outChannels; o++)
-                        acc[o * positions + target] += row[o] * value;
+                    for (int kx = 0; kx < 3; kx++)
+                    {
+                        int ox = x - kx + 1;
+                        if (ox < 0 || ox >= _width)
+                            continue;
+                        plane[oy * _width + ox] += _rows[(c * 9 + ky * 3 + kx) * _padded + o] * value;
+                    }
                 }
             }
         }
@@ -384,33 +373,53 @@ internal sealed class LifKernel : OpKernel
     }
 }
 
+/// <summary>
+/// MaxPool 3×3/2/1, separably: the (up to) three input rows of an output row are max-ed a vector at a time into a row
+/// with a zero on each side (padding is 0 for u8), then each output takes the max of three neighbours of it.
+/// </summary>
 internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op) : OpKernel
 {
     private readonly int[] _in = [.. program.Buffers[op.Input].Shape];
     private readonly int[] _out = [.. program.Buffers[op.Output].Shape];
 
+    public override int ByteScratch => _in[2] + 2;
+
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         byte[] input = ws.Bytes[op.Input], output = ws.Bytes[op.Output];
         int height = _in[1], width = _in[2], outHeight = _out[1], outWidth = _out[2];
+        Span<byte> padded = ws.ByteTemp.AsSpan(0, width + 2);
+        Span<byte> row = padded[1..^1];
+        padded[0] = padded[^1] = 0;
         long sum = 0;
         int index = 0;
         for (int c = 0; c < _in[0]; c++)
         for (int oy = 0; oy < outHeight; oy++)
         {
             int y0 = Math.Max(0, 2 * oy - 1), y1 = Math.Min(height - 1, 2 * oy + 1);
+            input.AsSpan((c * height + y0) * width, width).CopyTo(row);
+            for (int y = y0 + 1; y <= y1; y++)
+                MaxInto(row, input.AsSpan((c * height + y) * width, width));
             for (int ox = 0; ox < outWidth; ox++)
             {
-                int x0 = Math.Max(0, 2 * ox - 1), x1 = Math.Min(width - 1, 2 * ox + 1);
-                byte best = 0;
-                for (int y = y0; y <= y1; y++)
-                for (int x = x0; x <= x1; x++)
-                    best = Math.Max(best, input[(c * height + y) * width + x]);
+                byte best = Math.Max(Math.Max(padded[2 * ox], padded[2 * ox + 1]), padded[2 * ox + 2]);
                 output[index++] = best;
                 sum += best;
             }
         }
         counters.OutputSum = sum;
+    }
+
+    private static void MaxInto(Span<byte> target, ReadOnlySpan<byte> source)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i + Vector<byte>.Count <= target.Length; i += Vector<byte>.Count)
+                Vector.Max(new Vector<byte>(target[i..]), new Vector<byte>(source[i..])).CopyTo(target[i..]);
+        }
+        for (; i < target.Length; i++)
+            target[i] = Math.Max(target[i], source[i]);
     }
 }
 
