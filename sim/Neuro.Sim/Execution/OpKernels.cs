@@ -85,6 +85,15 @@ internal sealed class Workspace
     }
 }
 
+/// <summary>How a conv computes a step: chosen by the step's measured work, or forced (tests, calibration).</summary>
+internal enum ConvPass
+{
+    ByWork,
+    Scatter,
+    Events,
+    Dense,
+}
+
 /// <summary>
 /// Conv2d 3×3/1/1, output-stationary: the input's events are bucketed by position, and each output position adds the
 /// i16 weight rows [(c·9 + tap)][O padded] of the events under its 9 taps (one segment per tap) into one accumulator
@@ -99,11 +108,15 @@ internal sealed class Conv2dKernel : OpKernel
     private readonly int[] _taps;     // in-bounds taps per input position
     private readonly long _denseMacs;
     private readonly SimdLevel _level;
+    private readonly ConvPass _pass;
+    private readonly short[] _weights;   // [O][C][9] as the program holds them, for the dense pass
+    private readonly int _planeWidth, _planeLength, _imageLength;
 
-    public Conv2dKernel(SpikeProgram program, Conv2dOp op, SimdLevel level)
+    public Conv2dKernel(SpikeProgram program, Conv2dOp op, SimdLevel level, ConvPass pass)
     {
         _op = op;
         _level = level;
+        _pass = pass;
         var shape = program.Buffers[op.Input].Shape;
         (_channels, _height, _width) = (shape[0], shape[1], shape[2]);
         _outChannels = program.Buffers[op.Output].Shape[0];
@@ -129,6 +142,10 @@ internal sealed class Conv2dKernel : OpKernel
         for (int x = 0; x < _width; x++)
             _taps[y * _width + x] = Span(y, _height) * Span(x, _width);
         _denseMacs = (long)_channels * _outChannels * _taps.Sum();
+        _weights = [.. Enumerable.Range(0, _outChannels * _channels * 9).Select(i => (short)weights.Int8At(i))];
+        _planeWidth = _width + 2;
+        _planeLength = RowKernels.Padded(_height * _planeWidth);
+        _imageLength = _planeLength + 2 * _planeWidth + 2;
     }
 
     /// <summary>How many of the 3 kernel rows (or columns) at coordinate <paramref name="i"/> land inside a map of size <paramref name="n"/>.</summary>
@@ -138,7 +155,9 @@ internal sealed class Conv2dKernel : OpKernel
 
     public override int EventScratch => 2 * _channels * _height * _width;
 
-    public override int IntScratch => _height * _width * _padded + 2 * _height * _width + 1;
+    public override int IntScratch => Math.Max(_height * _width * _padded, _planeLength) + 2 * _height * _width + 1;
+
+    public override int ShortScratch => _channels * _imageLength + _planeLength;
 
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
@@ -172,9 +191,21 @@ internal sealed class Conv2dKernel : OpKernel
             counters.Updates = updates;
             counters.SynapticOps = sops;
         }
-        if (events * ScatterBelow < positions)
+        if (_pass == ConvPass.ByWork ? events * ScatterBelow < positions : _pass == ConvPass.Scatter)
         {
             Scatter(input, flat, acc);
+            return;
+        }
+        // Estimated cycles of each pass (fitted to the presets' convs on AVX-512): the event pass costs per 32-lane row add
+        // and per output position (segments, bias, the transpose's strided stores); the dense pass costs per (o, c, tap)
+        // plane and per vector of a plane, plus widening the input images and copying out the output planes.
+        long rowAdds = updates / outChannels * (padded / RowKernels.RowAlignment);
+        long eventWork = RowAddCycles * rowAdds + PositionCycles * (long)positions;
+        long denseWork = (long)outChannels * _channels * 9 * (PlaneCycles + VectorCycles * (_planeLength / RowKernels.RowAlignment))
+            + 2L * (outChannels * _planeLength + _channels * _imageLength);
+        if (_pass == ConvPass.ByWork ? denseWork < eventWork : _pass == ConvPass.Dense)
+        {
+            Dense(ws, input, acc, RowKernels.NarrowGroup(_maxAbsWeight, max));
             return;
         }
 
@@ -222,6 +253,56 @@ internal sealed class Conv2dKernel : OpKernel
             Span<int> plane = acc.AsSpan(o * positions, positions);
             for (int p = 0; p < positions; p++)
                 plane[p] = accT[p * padded + o];
+        }
+    }
+
+    private const int RowAddCycles = 5, PositionCycles = 258, PlaneCycles = 20, VectorCycles = 4;
+
+    /// <summary>
+    /// The dense pass, for small channel counts and high firing rates: every input channel is widened once into an i16
+    /// image with a zero border, flattened with row stride W + 2, so that tap (ky, kx) of every output position is one
+    /// contiguous run of the image at offset ky·(W+2) + kx (the two border columns of each output row are computed and
+    /// dropped). Each output channel sums W[o,c,tap] × that run in i16 lanes, widened into i32 every
+    /// <paramref name="group"/> terms (exact, see <see cref="RowKernels.NarrowGroup"/>).
+    /// </summary>
+    private void Dense(Workspace ws, byte[] input, int[] acc, int group)
+    {
+        int positions = _height * _width, planeWidth = _planeWidth, planeLength = _planeLength, imageLength = _imageLength;
+        Span<short> images = ws.ShortTemp.AsSpan(0, _channels * imageLength);
+        images.Clear();
+        for (int c = 0; c < _channels; c++)
+        for (int y = 0; y < _height; y++)
+        {
+            ReadOnlySpan<byte> source = input.AsSpan((c * _height + y) * _width, _width);
+            Span<short> target = images.Slice(c * imageLength + (y + 1) * planeWidth + 1, _width);
+            for (int x = 0; x < source.Length; x++)
+                target[x] = source[x];
+        }
+        Span<short> narrow = ws.ShortTemp.AsSpan(_channels * imageLength, planeLength);
+        Span<int> wide = ws.IntTemp.AsSpan(0, planeLength);
+        for (int o = 0; o < _outChannels; o++)
+        {
+            wide.Fill(_bias[o]);
+            narrow.Clear();
+            int left = group;
+            for (int c = 0; c < _channels; c++)
+            for (int tap = 0; tap < 9; tap++)
+            {
+                short w = _weights[(o * _channels + c) * 9 + tap];
+                if (w == 0)
+                    continue;
+                int offset = c * imageLength + tap / 3 * planeWidth + tap % 3;
+                RowKernels.AddScaled(narrow, images.Slice(offset, planeLength), w, _level);
+                if (--left == 0)
+                {
+                    RowKernels.WidenInto(wide, narrow, _level);
+                    left = group;
+                }
+            }
+            RowKernels.WidenInto(wide, narrow, _level);
+            Span<int> plane = acc.AsSpan(o * positions, positions);
+            for (int y = 0; y < _height; y++)
+                wide.Slice(y * planeWidth, _width).CopyTo(plane.Slice(y * _width, _width));
         }
     }
 

@@ -364,6 +364,57 @@ internal static class RowKernels
         s1.StoreUnsafe(ref a, 8);
     }
 
+    /// <summary>acc[i] += w · x[i] in i16 lanes, for lengths that are multiples of <see cref="RowAlignment"/>; the caller bounds the sums (no wrap).</summary>
+    public static void AddScaled(Span<short> acc, ReadOnlySpan<short> x, short w, SimdLevel level)
+    {
+        ref short a0 = ref MemoryMarshal.GetReference(acc);
+        ref short x0 = ref MemoryMarshal.GetReference(x);
+        int i = 0;
+        if (level == SimdLevel.Avx512)
+        {
+            var v = Vector512.Create(w);
+            for (; i + 32 <= acc.Length; i += 32)
+                (Vector512.LoadUnsafe(ref a0, (nuint)i) + Vector512.LoadUnsafe(ref x0, (nuint)i) * v).StoreUnsafe(ref a0, (nuint)i);
+        }
+        else if (level == SimdLevel.Avx2)
+        {
+            var v = Vector256.Create(w);
+            for (; i + 16 <= acc.Length; i += 16)
+                (Vector256.LoadUnsafe(ref a0, (nuint)i) + Vector256.LoadUnsafe(ref x0, (nuint)i) * v).StoreUnsafe(ref a0, (nuint)i);
+        }
+        for (; i < acc.Length; i++)
+            acc[i] = (short)(acc[i] + x[i] * w);
+    }
+
+    /// <summary>wide[i] += narrow[i], then narrow is zeroed: the i16 partial sums move into the i32 accumulator.</summary>
+    public static void WidenInto(Span<int> wide, Span<short> narrow, SimdLevel level)
+    {
+        ref int w0 = ref MemoryMarshal.GetReference(wide);
+        ref short n0 = ref MemoryMarshal.GetReference(narrow);
+        int i = 0;
+        if (level == SimdLevel.Avx512)
+        {
+            for (; i + 32 <= narrow.Length; i += 32)
+            {
+                var (low, high) = Vector512.Widen(Vector512.LoadUnsafe(ref n0, (nuint)i));
+                (Vector512.LoadUnsafe(ref w0, (nuint)i) + low).StoreUnsafe(ref w0, (nuint)i);
+                (Vector512.LoadUnsafe(ref w0, (nuint)i + 16) + high).StoreUnsafe(ref w0, (nuint)i + 16);
+            }
+        }
+        else if (level == SimdLevel.Avx2)
+        {
+            for (; i + 16 <= narrow.Length; i += 16)
+            {
+                var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref n0, (nuint)i));
+                (Vector256.LoadUnsafe(ref w0, (nuint)i) + low).StoreUnsafe(ref w0, (nuint)i);
+                (Vector256.LoadUnsafe(ref w0, (nuint)i + 8) + high).StoreUnsafe(ref w0, (nuint)i + 8);
+            }
+        }
+        for (; i < narrow.Length; i++)
+            wide[i] += narrow[i];
+        narrow.Clear();
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Widen(Vector512<short> narrow, ref Vector512<int> low, ref Vector512<int> high)
     {
