@@ -412,8 +412,8 @@ internal sealed class LinearKernel : OpKernel
 }
 
 /// <summary>
-/// LIF over any shape, θ per channel along one axis. θ is expanded once to one period of the buffer (axis × inner
-/// elements), so the update is one flat pass. With AVX-512 it runs 16 neurons at a time in int64 lanes (vpmullq for
+/// LIF over any shape, θ per channel along one axis. θ is expanded once to whole periods of the buffer (axis × inner
+/// elements, repeated up to a few thousand), so the update is a few flat passes. With AVX-512 it runs 16 neurons at a time in int64 lanes (vpmullq for
 /// the leak product, vpsraq for the rounding shift, vpmaxsq/vpminsq for sat32): the same int64 arithmetic as
 /// <see cref="IntegerMath.LifStep"/>, which the scalar path and the tail call directly.
 /// </summary>
@@ -432,22 +432,28 @@ internal sealed class LifKernel : OpKernel
         for (int a = op.ChannelAxis + 1; a < shape.Length; a++)
             inner *= shape[a];
         var theta = program.Tensors[op.Thresholds];
-        _thresholds = new int[axis * inner];
-        for (int c = 0; c < axis; c++)
-            _thresholds.AsSpan(c * inner, inner).Fill(theta.Int32At(theta.Length == 1 ? 0 : c));
+        // A period shorter than MinChunk (a token LIF's θ row of C) is repeated, so each kernel call covers many neurons.
+        int period = axis * inner, length = (int)program.Buffers[op.Input].Length;
+        int chunk = Math.Min(length, period * Math.Max(1, MinChunk / period));
+        _thresholds = new int[chunk];
+        for (int i = 0; i < chunk; i++)
+            _thresholds[i] = theta.Int32At(theta.Length == 1 ? 0 : i % period / inner);
     }
+
+    private const int MinChunk = 4096;
 
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         int[] input = ws.Ints[_op.Input], membrane = ws.Ints[_op.Membrane];
         byte[] spikes = ws.Bytes[_op.Output];
-        int period = _thresholds.Length;
         long fired = 0;
-        for (int start = 0; start < input.Length; start += period)
+        for (int start = 0; start < input.Length; start += _thresholds.Length)
         {
+            int n = Math.Min(_thresholds.Length, input.Length - start);
+            ReadOnlySpan<int> theta = _thresholds.AsSpan(0, n);
             fired += _level == SimdLevel.Avx512
-                ? NeuronKernels.LifAvx512(input.AsSpan(start, period), membrane.AsSpan(start, period), spikes.AsSpan(start, period), _thresholds, _op.Leak, _op.FractionalBits)
-                : NeuronKernels.LifScalar(input.AsSpan(start, period), membrane.AsSpan(start, period), spikes.AsSpan(start, period), _thresholds, _op.Leak, _op.FractionalBits);
+                ? NeuronKernels.LifAvx512(input.AsSpan(start, n), membrane.AsSpan(start, n), spikes.AsSpan(start, n), theta, _op.Leak, _op.FractionalBits)
+                : NeuronKernels.LifScalar(input.AsSpan(start, n), membrane.AsSpan(start, n), spikes.AsSpan(start, n), theta, _op.Leak, _op.FractionalBits);
         }
         counters.NeuronUpdates = input.Length;
         counters.OutputSum = fired;
