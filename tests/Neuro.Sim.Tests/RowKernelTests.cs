@@ -68,7 +68,7 @@ public class RowKernelTests
         {
             const int rowsInMatrix = 40, events = 700;
             // Mostly extreme weights (−128, 127): 700 spikes of one sign would overflow i16 without the grouped widening.
-            short[] weights = [.. Enumerable.Range(0, rowsInMatrix * length).Select(_ => (short)(random.Chance(70) ? (random.Chance(50) ? -128 : 127) : random.Next(-128, 127)))];
+            sbyte[] weights = [.. Enumerable.Range(0, rowsInMatrix * length).Select(_ => (sbyte)(random.Chance(70) ? (random.Chance(50) ? -128 : 127) : random.Next(-128, 127)))];
             int[] bias = [.. Enumerable.Range(0, length).Select(_ => random.Next(-100000, 100000))];
             int[] rows = [.. Enumerable.Range(0, events).Select(_ => random.Next(0, rowsInMatrix - 4) * length)];
             int[] values = [.. rows.Select(_ => unit ? 1 : random.Chance(20) ? 255 : random.Next(1, 255))];

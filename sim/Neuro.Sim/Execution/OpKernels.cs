@@ -4,7 +4,7 @@ using Neuro.Program;
 namespace Neuro.Sim.Execution;
 
 /// <summary>
-/// One op prepared for fast execution: weights re-laid out once (transposed to i16 rows so an event adds a contiguous
+/// One op prepared for fast execution: weights re-laid out once (transposed to rows so an event adds a contiguous
 /// row), geometry precomputed. Kernels hold no per-sample state; everything mutable lives in the <see cref="Workspace"/>.
 /// </summary>
 internal abstract class OpKernel
@@ -96,14 +96,14 @@ internal enum ConvPass
 
 /// <summary>
 /// Conv2d 3×3/1/1, output-stationary: the input's events are bucketed by position, and each output position adds the
-/// i16 weight rows [(c·9 + tap)][O padded] of the events under its 9 taps (one segment per tap) into one accumulator
+/// i8 weight rows [(c·9 + tap)][O padded] of the events under its 9 taps (one segment per tap) into one accumulator
 /// row, transposed to [O, H, W] at the end.
 /// </summary>
 internal sealed class Conv2dKernel : OpKernel
 {
     private readonly Conv2dOp _op;
     private readonly int _channels, _height, _width, _outChannels, _padded, _maxAbsWeight;
-    private readonly short[] _rows;   // [(c·9 + ky·3 + kx)][padded O]
+    private readonly sbyte[] _rows;   // [(c·9 + ky·3 + kx)][padded O]
     private readonly int[] _bias;     // [padded O]
     private readonly int[] _taps;     // in-bounds taps per input position
     private readonly long _denseMacs;
@@ -122,13 +122,13 @@ internal sealed class Conv2dKernel : OpKernel
         _outChannels = program.Buffers[op.Output].Shape[0];
         _padded = RowKernels.Padded(_outChannels);
         var weights = program.Tensors[op.Weights];
-        _rows = new short[_channels * 9 * _padded];
+        _rows = new sbyte[_channels * 9 * _padded];
         for (int o = 0; o < _outChannels; o++)
         for (int c = 0; c < _channels; c++)
         for (int tap = 0; tap < 9; tap++)
         {
             int w = weights.Int8At((o * _channels + c) * 9 + tap);
-            _rows[(c * 9 + tap) * _padded + o] = (short)w;
+            _rows[(c * 9 + tap) * _padded + o] = (sbyte)w;
             _maxAbsWeight = Math.Max(_maxAbsWeight, Math.Abs(w));
         }
         _bias = new int[_padded];
@@ -343,7 +343,7 @@ internal sealed class Conv2dKernel : OpKernel
 }
 
 /// <summary>
-/// Linear over tokens. Each token's events (found with a nonzero mask) add i16 weight rows [I][O padded] through
+/// Linear over tokens. Each token's events (found with a nonzero mask) add i8 weight rows [I][O padded] through
 /// <see cref="RowKernels.AccumulateSegments"/>, summing in i16 lanes as long as that is exact. No dense kernel: without
 /// an int8 dot-product instruction that .NET exposes on this CPU (no AVX-VNNI; .NET 10 has no AVX512-VNNI class), a
 /// dense i16 product (vpmaddwd, 32 products per 512-bit instruction) does at least as many instructions per output as
@@ -353,7 +353,7 @@ internal sealed class LinearKernel : OpKernel
 {
     private readonly LinearOp _op;
     private readonly int _tokens, _inFeatures, _outFeatures, _padded, _maxAbsWeight;
-    private readonly short[] _rows;   // [I][padded O]
+    private readonly sbyte[] _rows;   // [I][padded O]
     private readonly int[] _bias;     // [padded O]
     private readonly SimdLevel _level;
 
@@ -366,12 +366,12 @@ internal sealed class LinearKernel : OpKernel
         _outFeatures = program.Buffers[op.Output].Shape[1];
         _padded = RowKernels.Padded(_outFeatures);
         var weights = program.Tensors[op.Weights];
-        _rows = new short[_inFeatures * _padded];
+        _rows = new sbyte[_inFeatures * _padded];
         for (int o = 0; o < _outFeatures; o++)
         for (int i = 0; i < _inFeatures; i++)
         {
             int w = weights.Int8At(o * _inFeatures + i);
-            _rows[i * _padded + o] = (short)w;
+            _rows[i * _padded + o] = (sbyte)w;
             _maxAbsWeight = Math.Max(_maxAbsWeight, Math.Abs(w));
         }
         _bias = new int[_padded];

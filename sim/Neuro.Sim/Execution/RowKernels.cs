@@ -173,16 +173,17 @@ internal static class RowKernels
 
     /// <summary>
     /// acc[0..L) += Σ over segments s, events e in [s.First, s.End): values[e] · w[eventRows[e] + s.Offset ..][0..L), with
-    /// i16 weight rows whose stride and L are multiples of <see cref="RowAlignment"/> (zero-padded). The vector forms sum
+    /// i8 weight rows whose stride and L are multiples of <see cref="RowAlignment"/> (zero-padded), sign-extended to i16 as
+    /// they load (vpmovsxbw: half the bytes of i16 rows, which measured 1.2–1.6× faster on the presets). The vector forms sum
     /// up to <paramref name="group"/> events in i16 lanes (32 per 512-bit add, twice the i32 rate; see
     /// <see cref="NarrowGroup"/>) and then widen them into i32 accumulators, all held in registers over every event of a
     /// tile. <paramref name="unit"/> (every value 1: spikes) drops the multiply.
     /// </summary>
-    public static void AccumulateSegments(Span<int> acc, ReadOnlySpan<short> w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
+    public static void AccumulateSegments(Span<int> acc, ReadOnlySpan<sbyte> w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
         ReadOnlySpan<Segment> segments, bool unit, int group, SimdLevel level)
     {
         int length = acc.Length, start = 0;
-        ref short w0 = ref MemoryMarshal.GetReference(w);
+        ref sbyte w0 = ref MemoryMarshal.GetReference(w);
         ref int a0 = ref MemoryMarshal.GetReference(acc);
         if (level == SimdLevel.Avx512)
         {
@@ -212,7 +213,7 @@ internal static class RowKernels
         }
     }
 
-    private static void Narrow512x64(ref int a, ref short w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
+    private static void Narrow512x64(ref int a, ref sbyte w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
         ReadOnlySpan<Segment> segments, bool unit, int group)
     {
         var s0 = Vector512.LoadUnsafe(ref a, 0);
@@ -225,9 +226,9 @@ internal static class RowKernels
         {
             for (int e = segment.First; e < segment.End; e++)
             {
-                ref short row = ref Unsafe.Add(ref w, eventRows[e] + segment.Offset);
-                var r0 = Vector512.LoadUnsafe(ref row, 0);
-                var r1 = Vector512.LoadUnsafe(ref row, 32);
+                ref sbyte row = ref Unsafe.Add(ref w, eventRows[e] + segment.Offset);
+                var r0 = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                var r1 = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
                 if (!unit)
                 {
                     var v = Vector512.Create((short)values[e]);
@@ -253,7 +254,7 @@ internal static class RowKernels
         s3.StoreUnsafe(ref a, 48);
     }
 
-    private static void Narrow512x32(ref int a, ref short w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
+    private static void Narrow512x32(ref int a, ref sbyte w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
         ReadOnlySpan<Segment> segments, bool unit, int group)
     {
         var s0 = Vector512.LoadUnsafe(ref a, 0);
@@ -264,7 +265,7 @@ internal static class RowKernels
         {
             for (int e = segment.First; e < segment.End; e++)
             {
-                var r0 = Vector512.LoadUnsafe(ref Unsafe.Add(ref w, eventRows[e] + segment.Offset));
+                var r0 = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref w, eventRows[e] + segment.Offset)));
                 n0 += unit ? r0 : r0 * Vector512.Create((short)values[e]);
                 if (--left == 0)
                 {
@@ -279,7 +280,7 @@ internal static class RowKernels
         s1.StoreUnsafe(ref a, 16);
     }
 
-    private static void Narrow256x64(ref int a, ref short w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
+    private static void Narrow256x64(ref int a, ref sbyte w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
         ReadOnlySpan<Segment> segments, bool unit, int group)
     {
         var s0 = Vector256.LoadUnsafe(ref a, 0);
@@ -296,11 +297,11 @@ internal static class RowKernels
         {
             for (int e = segment.First; e < segment.End; e++)
             {
-                ref short row = ref Unsafe.Add(ref w, eventRows[e] + segment.Offset);
-                var r0 = Vector256.LoadUnsafe(ref row, 0);
-                var r1 = Vector256.LoadUnsafe(ref row, 16);
-                var r2 = Vector256.LoadUnsafe(ref row, 32);
-                var r3 = Vector256.LoadUnsafe(ref row, 48);
+                ref sbyte row = ref Unsafe.Add(ref w, eventRows[e] + segment.Offset);
+                var r0 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref row, 0));
+                var r1 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref row, 16));
+                var r2 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref row, 32));
+                var r3 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref row, 48));
                 if (!unit)
                 {
                     var v = Vector256.Create((short)values[e]);
@@ -338,7 +339,7 @@ internal static class RowKernels
         s7.StoreUnsafe(ref a, 56);
     }
 
-    private static void Narrow256x16(ref int a, ref short w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
+    private static void Narrow256x16(ref int a, ref sbyte w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
         ReadOnlySpan<Segment> segments, bool unit, int group)
     {
         var s0 = Vector256.LoadUnsafe(ref a, 0);
@@ -349,7 +350,7 @@ internal static class RowKernels
         {
             for (int e = segment.First; e < segment.End; e++)
             {
-                var r0 = Vector256.LoadUnsafe(ref Unsafe.Add(ref w, eventRows[e] + segment.Offset));
+                var r0 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref w, eventRows[e] + segment.Offset)));
                 n0 += unit ? r0 : r0 * Vector256.Create((short)values[e]);
                 if (--left == 0)
                 {
