@@ -616,37 +616,51 @@ internal sealed class MatMulQKKernel(SpikeProgram program, MatMulQKOp op) : Atte
     }
 }
 
-/// <summary>out[n,g·d+j] = Σ_m counts[g,n,m]·v[m,g·d+j]: computed per output row over the nonzero counts; counted as v's events (fan-out N).</summary>
+/// <summary>
+/// out[n,g·d+j] = Σ_m counts[g,n,m]·v[m,g·d+j], computed as event-driven hardware counts it: each v event (m, c) adds
+/// the row counts[g,·,m] (N targets, counts transposed once per step) to column c of the output, held transposed
+/// [C, N] and transposed back at the end.
+/// </summary>
 internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op) : AttentionKernel(program, op.Value, op.Heads)
 {
     public override int DrivingBuffer => op.Value;
 
     public override int EventScratch => Tokens;
 
-    public override int ShortScratch => Tokens * Channels;
+    public override int IntScratch => Heads * Tokens * Tokens + Channels * Tokens;
 
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         int[] counts = ws.Ints[op.Counts], output = ws.Ints[op.Output];
-        Span<short> value = ws.ShortTemp.AsSpan(0, Tokens * Channels);
-        Widen(ws.Bytes[op.Value], value, Tokens, Channels, transpose: false);
-        for (int n = 0; n < Tokens; n++)
+        byte[] value = ws.Bytes[op.Value];
+        int tokens = Tokens, channels = Channels;
+        Span<int> countsT = ws.IntTemp.AsSpan(0, Heads * tokens * tokens);
+        Span<int> outT = ws.IntTemp.AsSpan(countsT.Length, channels * tokens);
         for (int g = 0; g < Heads; g++)
+        for (int n = 0; n < tokens; n++)
         {
-            ReadOnlySpan<int> row = counts.AsSpan((g * Tokens + n) * Tokens, Tokens);
-            int count = 0;
-            for (int m = 0; m < Tokens; m++)
-            {
-                if (row[m] == 0)
-                    continue;
-                ws.Rows[count] = m * Channels + g * Depth;
-                ws.Values[count++] = row[m];
-            }
-            Span<int> target = output.AsSpan(n * Channels + g * Depth, Depth);
-            target.Clear();
-            RowKernels.AccumulateRows(target, value, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), unit: false);
+            ReadOnlySpan<int> row = counts.AsSpan((g * tokens + n) * tokens, tokens);
+            for (int m = 0; m < tokens; m++)
+                countsT[(g * tokens + m) * tokens + n] = row[m];
         }
-        CountEvents(ws.Bytes[op.Value], Tokens, ref counters);
+        outT.Clear();
+        for (int c = 0; c < channels; c++)
+        {
+            int g = c / Depth, count = 0;
+            for (int m = 0; m < tokens; m++)
+            {
+                int v = value[m * channels + c];
+                if (v == 0)
+                    continue;
+                ws.Rows[count] = (g * tokens + m) * tokens;
+                ws.Values[count++] = v;
+            }
+            RowKernels.AccumulateRows(outT.Slice(c * tokens, tokens), countsT, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count));
+        }
+        for (int n = 0; n < tokens; n++)
+        for (int c = 0; c < channels; c++)
+            output[n * channels + c] = outT[c * tokens + n];
+        CountEvents(value, tokens, ref counters);
     }
 }
 

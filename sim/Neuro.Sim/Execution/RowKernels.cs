@@ -467,6 +467,38 @@ internal static class RowKernels
     }
 
     /// <summary>
+    /// Writes <paramref name="scale"/> · m + <paramref name="offset"/> and the value of every nonzero m of an i32 row (the
+    /// attention counts), 16 at a time by mask walk; returns how many.
+    /// </summary>
+    public static int CollectNonzeros(ReadOnlySpan<int> row, int scale, int offset, Span<int> rows, Span<int> values)
+    {
+        int count = 0, m = 0;
+        ref int r0 = ref MemoryMarshal.GetReference(row);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; m + 16 <= row.Length; m += 16)
+            {
+                uint mask = (uint)~Vector512.Equals(Vector512.LoadUnsafe(ref r0, (nuint)m), Vector512<int>.Zero).ExtractMostSignificantBits() & 0xFFFF;
+                for (; mask != 0; mask &= mask - 1)
+                {
+                    int j = m + BitOperations.TrailingZeroCount(mask);
+                    rows[count] = j * scale + offset;
+                    values[count++] = Unsafe.Add(ref r0, j);
+                }
+            }
+        }
+        for (; m < row.Length; m++)
+        {
+            int value = Unsafe.Add(ref r0, m);
+            if (value == 0)
+                continue;
+            rows[count] = m * scale + offset;
+            values[count++] = value;
+        }
+        return count;
+    }
+
+    /// <summary>
     /// Writes the column index and value of every nonzero byte of <paramref name="row"/> (strided by
     /// <paramref name="scale"/> into <paramref name="rows"/>), 32 bytes at a time: one compare gives the nonzero mask and
     /// its set bits are walked with tzcnt, so a dense row costs no mispredicted branch per byte. Returns the event count;
@@ -482,6 +514,22 @@ internal static class RowKernels
             for (; i + 32 <= row.Length; i += 32)
             {
                 uint mask = ~Vector256.Equals(Vector256.LoadUnsafe(ref r0, (nuint)i), Vector256<byte>.Zero).ExtractMostSignificantBits();
+                for (; mask != 0; mask &= mask - 1)
+                {
+                    int j = i + BitOperations.TrailingZeroCount(mask), value = Unsafe.Add(ref r0, j);
+                    rows[count] = j * scale + offset;
+                    values[count++] = value;
+                    total += value;
+                    largest = Math.Max(largest, value);
+                }
+            }
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            // Attention heads of d = 16 channels fit one 16-byte compare.
+            for (; i + 16 <= row.Length; i += 16)
+            {
+                uint mask = ~Vector128.Equals(Vector128.LoadUnsafe(ref r0, (nuint)i), Vector128<byte>.Zero).ExtractMostSignificantBits() & 0xFFFF;
                 for (; mask != 0; mask &= mask - 1)
                 {
                     int j = i + BitOperations.TrailingZeroCount(mask), value = Unsafe.Add(ref r0, j);
