@@ -148,3 +148,28 @@ public class KernelChoiceTests
             BitExactnessTests.AssertSame(verified, Engine(verified, (string)row[0], (string)row[1]), sample);
     }
 }
+
+/// <summary>Max-pooling on maps wide enough for the 16-output vector step and its scalar tail, against the reference.</summary>
+public class MaxPoolTests
+{
+    [Theory]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(64)]
+    [InlineData(70)]
+    public void Wide_counts_maps_pool_exactly_as_the_reference(int width)
+    {
+        var input = new InputSpec(3, 5, width, 2, FrameEncoding.Counts, SplitMode.Number, 1, width, 5);
+        var b = new ProgramBuilder($"pool-{width}", input);
+        b.MaxPool("pool", b.MaxPool("pool0", b.Input));
+        var verified = b.BuildVerified();
+        var random = new SplitMix64((ulong)width);
+        var sample = new byte[input.TimeSteps * input.FrameLength];
+        for (int i = 0; i < sample.Length; i++)
+            sample[i] = random.Chance(40) ? (byte)random.Next(1, 255) : (byte)0;
+        foreach (var level in Enum.GetValues<SimdLevel>().Where(l => l <= RowKernels.Best))
+            BitExactnessTests.AssertSame(verified, new SimulationEngine(verified, level, ConvPass.ByWork), sample);
+    }
+}
+
