@@ -25,7 +25,7 @@ public class BitExactnessTests
 
     [Theory]
     [MemberData(nameof(WideSeeds))]
-    public void Wide_programs_that_reach_the_vector_tiles_and_the_dense_kernel_match_the_reference(int seed)
+    public void Wide_programs_that_reach_every_vector_tile_match_the_reference(int seed)
     {
         var verified = WideProgram.Build(seed, linearAttention: seed % 2 == 0, counts: seed % 3 != 0);
         var engine = new SimulationEngine(verified);
@@ -91,3 +91,85 @@ public class BitExactnessTests
         }
     }
 }
+
+/// <summary>
+/// Every instruction set the CPU has (the AVX2 and scalar fallbacks forced) and every conv pass (scatter, events, dense)
+/// forced on every step, against the reference: the pass choice and the vector width change speed only.
+/// </summary>
+public class KernelChoiceTests
+{
+    public static TheoryData<string, string> Choices()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var level in Enum.GetValues<SimdLevel>().Where(l => l <= RowKernels.Best))
+        foreach (var pass in Enum.GetValues<ConvPass>())
+            data.Add(level.ToString(), pass.ToString());
+        return data;
+    }
+
+    private static SimulationEngine Engine(VerifiedProgram verified, string level, string pass) =>
+        new(verified, Enum.Parse<SimdLevel>(level), Enum.Parse<ConvPass>(pass));
+
+    [Theory]
+    [MemberData(nameof(Choices))]
+    public void Random_programs_match_the_reference_under_every_kernel_choice(string level, string pass)
+    {
+        for (ulong seed = 0; seed < 20; seed++)
+        {
+            var verified = ProgramVerifier.Verify(RandomProgramGenerator.Generate(seed + 100));
+            var engine = Engine(verified, level, pass);
+            for (ulong s = 0; s < 2; s++)
+                BitExactnessTests.AssertSame(verified, engine, RandomProgramGenerator.Sample(verified.Program, seed * 17 + s));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Choices))]
+    public void Wide_programs_match_the_reference_under_every_kernel_choice_at_low_and_high_density(string level, string pass)
+    {
+        for (int seed = 0; seed < 3; seed++)
+        {
+            var verified = WideProgram.Build(seed, linearAttention: seed % 2 == 0, counts: seed != 1);
+            var engine = Engine(verified, level, pass);
+            foreach (int density in new[] { 3, 90 })
+                BitExactnessTests.AssertSame(verified, engine, WideProgram.Sample(verified.Program, seed, density));
+        }
+    }
+
+    [Fact]
+    public void Counts_at_255_under_the_largest_weights_match_the_reference_in_every_pass()
+    {
+        // |w| = 128 and value 255 leave one term per i16 group: the narrow kernels widen after every event or plane.
+        var verified = WideProgram.Build(4, linearAttention: false, counts: true);
+        var sample = WideProgram.Sample(verified.Program, 4, 60);
+        for (int i = 0; i < sample.Length; i++)
+            sample[i] = sample[i] == 0 ? (byte)0 : byte.MaxValue;
+        foreach (var row in Choices())
+            BitExactnessTests.AssertSame(verified, Engine(verified, (string)row[0], (string)row[1]), sample);
+    }
+}
+
+/// <summary>Max-pooling on maps wide enough for the 16-output vector step and its scalar tail, against the reference.</summary>
+public class MaxPoolTests
+{
+    [Theory]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(64)]
+    [InlineData(70)]
+    public void Wide_counts_maps_pool_exactly_as_the_reference(int width)
+    {
+        var input = new InputSpec(3, 5, width, 2, FrameEncoding.Counts, SplitMode.Number, 1, width, 5);
+        var b = new ProgramBuilder($"pool-{width}", input);
+        b.MaxPool("pool", b.MaxPool("pool0", b.Input));
+        var verified = b.BuildVerified();
+        var random = new SplitMix64((ulong)width);
+        var sample = new byte[input.TimeSteps * input.FrameLength];
+        for (int i = 0; i < sample.Length; i++)
+            sample[i] = random.Chance(40) ? (byte)random.Next(1, 255) : (byte)0;
+        foreach (var level in Enum.GetValues<SimdLevel>().Where(l => l <= RowKernels.Best))
+            BitExactnessTests.AssertSame(verified, new SimulationEngine(verified, level, ConvPass.ByWork), sample);
+    }
+}
+

@@ -39,23 +39,6 @@ public class RowKernelTests
         }
     }
 
-    [Theory]
-    [MemberData(nameof(Lengths))]
-    public void Dense_dot_products_equal_the_plain_sum(int inputs)
-    {
-        var random = new SplitMix64((ulong)inputs + 500);
-        const int outputs = 5;
-        short[] weights = [.. Enumerable.Range(0, outputs * inputs).Select(_ => (short)random.Next(-128, 127))];
-        short[] x = [.. Enumerable.Range(0, inputs).Select(_ => (short)random.Next(0, 255))];
-        int[] expected = new int[outputs];
-        for (int o = 0; o < outputs; o++)
-        for (int i = 0; i < inputs; i++)
-            expected[o] += weights[o * inputs + i] * x[i];
-        int[] actual = new int[outputs];
-        RowKernels.DotRows(actual, weights, x);
-        Assert.Equal(expected, actual);
-    }
-
     [Fact]
     public void Events_are_collected_in_order_with_their_values_and_sum()
     {
@@ -64,10 +47,107 @@ public class RowKernelTests
         row[33] = 7;
         row[74] = 2;
         int[] rows = new int[75], values = new int[75];
-        int count = RowKernels.CollectEvents(row, 10, 3, rows, values, out long sum);
+        int count = RowKernels.CollectEvents(row, 10, 3, rows, values, out long sum, out int max);
         Assert.Equal(3, count);
         Assert.Equal([3, 333, 743], rows[..3]);
         Assert.Equal([1, 7, 2], values[..3]);
         Assert.Equal(10, sum);
+        Assert.Equal(7, max);
+    }
+
+    public static TheoryData<string> Levels => [.. Enum.GetValues<SimdLevel>().Where(l => l <= RowKernels.Best).Select(l => l.ToString())];
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void Narrow_segments_equal_the_plain_sum_across_i16_group_boundaries(string levelName)
+    {
+        var level = Enum.Parse<SimdLevel>(levelName);
+        var random = new SplitMix64(77 + (ulong)level);
+        foreach (int length in new[] { 32, 64, 96, 160 })
+        foreach (bool unit in new[] { true, false })
+        {
+            const int rowsInMatrix = 40, events = 700;
+            // Mostly extreme weights (−128, 127): 700 spikes of one sign would overflow i16 without the grouped widening.
+            sbyte[] weights = [.. Enumerable.Range(0, rowsInMatrix * length).Select(_ => (sbyte)(random.Chance(70) ? (random.Chance(50) ? -128 : 127) : random.Next(-128, 127)))];
+            int[] bias = [.. Enumerable.Range(0, length).Select(_ => random.Next(-100000, 100000))];
+            int[] rows = [.. Enumerable.Range(0, events).Select(_ => random.Next(0, rowsInMatrix - 4) * length)];
+            int[] values = [.. rows.Select(_ => unit ? 1 : random.Chance(20) ? 255 : random.Next(1, 255))];
+            Segment[] segments = [new(0, 250, 0), new(250, 250, length), new(250, 600, 2 * length), new(600, events, 3 * length)];
+            int[] expected = [.. bias];
+            foreach (var segment in segments)
+            {
+                for (int e = segment.First; e < segment.End; e++)
+                for (int o = 0; o < length; o++)
+                    expected[o] += weights[rows[e] + segment.Offset + o] * values[e];
+            }
+            int[] actual = [.. bias];
+            RowKernels.AccumulateSegments(actual, weights, rows, values, segments, unit, RowKernels.NarrowGroup(128, values.Max()), level);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void Scaled_planes_in_i16_widen_into_the_i32_sum(string levelName)
+    {
+        var level = Enum.Parse<SimdLevel>(levelName);
+        var random = new SplitMix64(5 + (ulong)level);
+        const int length = 96;
+        short[][] planes = [.. Enumerable.Range(0, 9).Select(_ => Enumerable.Range(0, length).Select(_ => (short)random.Next(0, 255)).ToArray())];
+        short[] weights = [.. Enumerable.Range(0, 9).Select(i => (short)(i % 2 == 0 ? -128 : 127))];
+        int group = RowKernels.NarrowGroup(128, 255);
+        Assert.Equal(1, group);
+        int[] expected = new int[length], wide = new int[length];
+        short[] narrow = new short[length];
+        for (int k = 0; k < planes.Length; k++)
+        {
+            for (int i = 0; i < length; i++)
+                expected[i] += planes[k][i] * weights[k];
+            RowKernels.AddScaled(narrow, planes[k], weights[k], level);
+            RowKernels.WidenInto(wide, narrow, level);
+        }
+        Assert.Equal(expected, wide);
+        Assert.All(narrow, value => Assert.Equal(0, value));
+    }
+
+    [Theory]
+    [InlineData(1, 1, 32767)]
+    [InlineData(127, 1, 258)]
+    [InlineData(128, 1, 255)]
+    [InlineData(128, 255, 1)]
+    [InlineData(0, 0, 32767)]
+    public void The_i16_group_never_lets_a_partial_sum_leave_int16(int maxAbsWeight, int maxValue, int group)
+    {
+        Assert.Equal(group, RowKernels.NarrowGroup(maxAbsWeight, maxValue));
+        Assert.True((long)group * maxAbsWeight * maxValue <= short.MaxValue);
+    }
+}
+
+/// <summary>The AVX-512 LIF against <see cref="Neuro.Program.IntegerMath.LifStep"/> on random and extreme membranes, inputs, leaks and thresholds.</summary>
+public class NeuronKernelTests
+{
+    [Fact]
+    public void Vector_lif_equals_the_reference_step_on_random_and_extreme_values()
+    {
+        if (RowKernels.Best < SimdLevel.Avx512)
+            return;
+        var random = new SplitMix64(11);
+        int[] extremes = [int.MinValue, int.MinValue + 1, -1, 0, 1, int.MaxValue - 1, int.MaxValue];
+        int Pick() => random.Chance(30) ? extremes[random.Next(0, extremes.Length - 1)] : random.Next(-1 << 20, 1 << 20);
+        foreach (int leak in new[] { 1, 21845, 32768, 65535, 65536 })
+        foreach (int bits in new[] { 0, 1, 7, 14 })
+        foreach (int length in new[] { 1, 15, 16, 17, 47, 200 })
+        {
+            int[] x = [.. Enumerable.Range(0, length).Select(_ => Pick())];
+            int[] v = [.. Enumerable.Range(0, length).Select(_ => Pick())];
+            int[] theta = [.. Enumerable.Range(0, length).Select(_ => Pick())];
+            int[] expectedV = [.. v], actualV = [.. v];
+            byte[] expectedS = new byte[length], actualS = new byte[length];
+            long expectedFired = NeuronKernels.LifScalar(x, expectedV, expectedS, theta, leak, bits);
+            long actualFired = NeuronKernels.LifAvx512(x, actualV, actualS, theta, leak, bits);
+            Assert.Equal(expectedV, actualV);
+            Assert.Equal(expectedS, actualS);
+            Assert.Equal(expectedFired, actualFired);
+        }
     }
 }

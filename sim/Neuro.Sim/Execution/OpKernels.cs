@@ -1,9 +1,12 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.InteropServices;
+using System.Numerics;
 using Neuro.Program;
 
 namespace Neuro.Sim.Execution;
 
 /// <summary>
-/// One op prepared for fast execution: weights re-laid out once (transposed to i16 rows so an event adds a contiguous
+/// One op prepared for fast execution: weights re-laid out once (transposed to rows so an event adds a contiguous
 /// row), geometry precomputed. Kernels hold no per-sample state; everything mutable lives in the <see cref="Workspace"/>.
 /// </summary>
 internal abstract class OpKernel
@@ -22,6 +25,9 @@ internal abstract class OpKernel
 
     /// <summary>i16 scratch the op needs.</summary>
     public virtual int ShortScratch => 0;
+
+    /// <summary>u8 scratch the op needs.</summary>
+    public virtual int ByteScratch => 0;
 
     protected static void FillBias(Span<int> acc, int[]? bias)
     {
@@ -44,6 +50,7 @@ internal sealed class Workspace
         Values = new int[events];
         IntTemp = new int[Math.Max(1, kernels.Max(k => k.IntScratch))];
         ShortTemp = new short[Math.Max(1, kernels.Max(k => k.ShortScratch))];
+        ByteTemp = new byte[Math.Max(1, kernels.Max(k => k.ByteScratch))];
         PersistentBuffers = [.. Enumerable.Range(0, program.Buffers.Length).Where(b => program.Buffers[b].Kind == BufferKind.Persistent)];
     }
 
@@ -58,6 +65,8 @@ internal sealed class Workspace
     public int[] IntTemp { get; }
 
     public short[] ShortTemp { get; }
+
+    public byte[] ByteTemp { get; }
 
     private int[] PersistentBuffers { get; }
 
@@ -78,34 +87,67 @@ internal sealed class Workspace
     }
 }
 
-/// <summary>Conv2d 3×3/1/1, output-stationary: each output position sums the weight rows of the events under its 9 taps.</summary>
+/// <summary>How a conv computes a step: chosen by the step's measured work, or forced (tests, calibration).</summary>
+internal enum ConvPass
+{
+    ByWork,
+    Scatter,
+    Events,
+    Dense,
+}
+
+/// <summary>
+/// Conv2d 3×3/1/1, output-stationary: the input's events are bucketed by position, and each output position adds the
+/// i8 weight rows [(c·9 + tap)][O padded] of the events under its 9 taps (one segment per tap) into one accumulator
+/// row, transposed to [O, H, W] at the end.
+/// </summary>
 internal sealed class Conv2dKernel : OpKernel
 {
     private readonly Conv2dOp _op;
-    private readonly int _channels, _height, _width, _outChannels;
-    private readonly short[] _rows;   // [(c·9 + ky·3 + kx)][O]
-    private readonly int[]? _bias;
+    private readonly int _channels, _height, _width, _outChannels, _padded, _maxAbsWeight;
+    private readonly sbyte[] _rows;   // [(c·9 + ky·3 + kx)][padded O]
+    private readonly int[] _bias;     // [padded O]
     private readonly int[] _taps;     // in-bounds taps per input position
     private readonly long _denseMacs;
+    private readonly SimdLevel _level;
+    private readonly ConvPass _pass;
+    private readonly short[] _weights;   // [O][C][9] as the program holds them, for the dense pass
+    private readonly int _planeWidth, _planeLength, _imageLength;
 
-    public Conv2dKernel(SpikeProgram program, Conv2dOp op)
+    public Conv2dKernel(SpikeProgram program, Conv2dOp op, SimdLevel level, ConvPass pass)
     {
         _op = op;
+        _level = level;
+        _pass = pass;
         var shape = program.Buffers[op.Input].Shape;
         (_channels, _height, _width) = (shape[0], shape[1], shape[2]);
         _outChannels = program.Buffers[op.Output].Shape[0];
+        _padded = RowKernels.Padded(_outChannels);
         var weights = program.Tensors[op.Weights];
-        _rows = new short[_channels * 9 * _outChannels];
+        _rows = new sbyte[_channels * 9 * _padded];
         for (int o = 0; o < _outChannels; o++)
         for (int c = 0; c < _channels; c++)
         for (int tap = 0; tap < 9; tap++)
-            _rows[(c * 9 + tap) * _outChannels + o] = (short)weights.Int8At((o * _channels + c) * 9 + tap);
-        _bias = op.Bias == Op.NoTensor ? null : [.. Enumerable.Range(0, _outChannels).Select(program.Tensors[op.Bias].Int32At)];
+        {
+            int w = weights.Int8At((o * _channels + c) * 9 + tap);
+            _rows[(c * 9 + tap) * _padded + o] = (sbyte)w;
+            _maxAbsWeight = Math.Max(_maxAbsWeight, Math.Abs(w));
+        }
+        _bias = new int[_padded];
+        if (op.Bias != Op.NoTensor)
+        {
+            for (int o = 0; o < _outChannels; o++)
+                _bias[o] = program.Tensors[op.Bias].Int32At(o);
+        }
         _taps = new int[_height * _width];
         for (int y = 0; y < _height; y++)
         for (int x = 0; x < _width; x++)
             _taps[y * _width + x] = Span(y, _height) * Span(x, _width);
         _denseMacs = (long)_channels * _outChannels * _taps.Sum();
+        _weights = [.. Enumerable.Range(0, _outChannels * _channels * 9).Select(i => (short)weights.Int8At(i))];
+        _planeWidth = _width + 2;
+        _planeLength = RowKernels.Padded(_height * _planeWidth);
+        _imageLength = _planeLength + 2 * _planeWidth + 2;
     }
 
     /// <summary>How many of the 3 kernel rows (or columns) at coordinate <paramref name="i"/> land inside a map of size <paramref name="n"/>.</summary>
@@ -113,37 +155,34 @@ internal sealed class Conv2dKernel : OpKernel
 
     public override int DrivingBuffer => _op.Input;
 
-    public override int EventScratch => 9 * _channels + _channels * _height * _width;
+    public override int EventScratch => 2 * _channels * _height * _width;
 
-    public override int IntScratch => _height * _width * _outChannels + 2 * _height * _width + 1;
+    public override int IntScratch => Math.Max(_height * _width * _padded, _planeLength) + 2 * _height * _width + 1;
+
+    public override int ShortScratch => _channels * _imageLength + _planeLength;
 
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         byte[] input = ws.Bytes[_op.Input];
         int[] acc = ws.Ints[_op.Output];
-        int positions = _height * _width, outChannels = _outChannels;
-        Span<int> accT = ws.IntTemp.AsSpan(0, positions * outChannels);
-        // Events bucketed by position (a counting sort): start[p]..start[p+1] index the channel·9 row base and value.
-        Span<int> start = ws.IntTemp.AsSpan(positions * outChannels, positions + 1);
-        Span<int> eventRow = ws.Rows.AsSpan(9 * _channels);
-        Span<int> eventValue = ws.Values.AsSpan(9 * _channels);
+        int positions = _height * _width, outChannels = _outChannels, padded = _padded;
+        // Every event's flat index c·P + p, channel-major, then bucketed by position (a counting sort):
+        // start[p]..start[p+1] index the channel·9 row base and value of the events at p.
+        int total = RowKernels.Nonzeros(input.AsSpan(0, _channels * positions), 0, ws.Rows.AsSpan(_channels * positions));
+        ReadOnlySpan<int> flat = ws.Rows.AsSpan(_channels * positions, total);
+        Span<int> start = ws.IntTemp.AsSpan(positions * padded, positions + 1);
         start.Clear();
-        long events = 0, inputSum = 0, updates = 0, sops = 0;
-        for (int c = 0; c < _channels; c++)
+        long events = total, inputSum = 0, updates = 0, sops = 0;
+        int max = 0;
+        foreach (int index in flat)
         {
-            ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
-            for (int p = 0; p < positions; p++)
-            {
-                int value = plane[p];
-                if (value == 0)
-                    continue;
-                start[p + 1]++;
-                events++;
-                inputSum += value;
-                long fanOut = (long)_taps[p] * outChannels;
-                updates += fanOut;
-                sops += fanOut * value;
-            }
+            int p = index % positions, value = input[index];
+            start[p + 1]++;
+            inputSum += value;
+            max = Math.Max(max, value);
+            long fanOut = (long)_taps[p] * outChannels;
+            updates += fanOut;
+            sops += fanOut * value;
         }
         counters.Events = events;
         counters.InputSum = inputSum;
@@ -154,32 +193,40 @@ internal sealed class Conv2dKernel : OpKernel
             counters.Updates = updates;
             counters.SynapticOps = sops;
         }
-        if (events * ScatterBelow < positions)
+        if (_pass == ConvPass.ByWork ? events * ScatterBelow < positions : _pass == ConvPass.Scatter)
         {
-            Scatter(input, acc);
+            Scatter(input, flat, acc);
+            return;
+        }
+        // Estimated cycles of each pass (fitted to the presets' convs on AVX-512): the event pass costs per 32-lane row add
+        // and per output position (segments, bias, the transpose's strided stores); the dense pass costs per (o, c, tap)
+        // plane and per vector of a plane, plus widening the input images and copying out the output planes.
+        long rowAdds = updates / outChannels * (padded / RowKernels.RowAlignment);
+        long eventWork = RowAddCycles * rowAdds + PositionCycles * (long)positions;
+        long denseWork = (long)outChannels * _channels * 9 * (PlaneCycles + VectorCycles * (_planeLength / RowKernels.RowAlignment))
+            + 2L * (outChannels * _planeLength + _channels * _imageLength);
+        if (_pass == ConvPass.ByWork ? denseWork < eventWork : _pass == ConvPass.Dense)
+        {
+            Dense(ws, input, acc, RowKernels.NarrowGroup(_maxAbsWeight, max));
             return;
         }
 
         for (int p = 0; p < positions; p++)
             start[p + 1] += start[p];
-        Span<int> fill = ws.IntTemp.AsSpan(positions * outChannels + positions + 1, positions);
+        Span<int> fill = ws.IntTemp.AsSpan(positions * padded + positions + 1, positions);
         start[..positions].CopyTo(fill);
-        for (int c = 0; c < _channels; c++)
+        Span<int> eventRow = ws.Rows.AsSpan(0, total);
+        Span<int> eventValue = ws.Values.AsSpan(0, total);
+        foreach (int index in flat)
         {
-            ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
-            for (int p = 0; p < positions; p++)
-            {
-                int value = plane[p];
-                if (value == 0)
-                    continue;
-                int slot = fill[p]++;
-                eventRow[slot] = c * 9 * outChannels;
-                eventValue[slot] = value;
-            }
+            int c = index / positions, slot = fill[index - c * positions]++;
+            eventRow[slot] = c * 9 * padded;
+            eventValue[slot] = input[index];
         }
         bool unit = inputSum == events;
-        Span<int> rows = ws.Rows.AsSpan(0, 9 * _channels);
-        Span<int> values = ws.Values.AsSpan(0, 9 * _channels);
+        int group = RowKernels.NarrowGroup(_maxAbsWeight, max);
+        Span<int> accT = ws.IntTemp.AsSpan(0, positions * padded);
+        Span<Segment> segments = stackalloc Segment[9];
         for (int oy = 0; oy < _height; oy++)
         for (int ox = 0; ox < _width; ox++)
         {
@@ -194,56 +241,103 @@ internal sealed class Conv2dKernel : OpKernel
                     int x = ox + kx - 1;
                     if (x < 0 || x >= _width)
                         continue;
-                    int p = y * _width + x, tapOffset = (ky * 3 + kx) * outChannels;
-                    for (int e = start[p]; e < start[p + 1]; e++)
-                    {
-                        rows[count] = eventRow[e] + tapOffset;
-                        values[count++] = eventValue[e];
-                    }
+                    int p = y * _width + x;
+                    if (start[p] < start[p + 1])
+                        segments[count++] = new Segment(start[p], start[p + 1], (ky * 3 + kx) * padded);
                 }
             }
-            Span<int> target = accT.Slice((oy * _width + ox) * outChannels, outChannels);
-            FillBias(target, _bias);
-            RowKernels.AccumulateRows(target, _rows, rows[..count], values[..count], unit);
+            Span<int> target = accT.Slice((oy * _width + ox) * padded, padded);
+            _bias.CopyTo(target);
+            RowKernels.AccumulateSegments(target, _rows, eventRow, eventValue, segments[..count], unit, group, _level);
         }
-        for (int p = 0; p < positions; p++)
         for (int o = 0; o < outChannels; o++)
-            acc[o * positions + p] = accT[p * outChannels + o];
+        {
+            Span<int> plane = acc.AsSpan(o * positions, positions);
+            for (int p = 0; p < positions; p++)
+                plane[p] = accT[p * padded + o];
+        }
+    }
+
+    private const int RowAddCycles = 5, PositionCycles = 258, PlaneCycles = 20, VectorCycles = 4;
+
+    /// <summary>
+    /// The dense pass, for small channel counts and high firing rates: every input channel is widened once into an i16
+    /// image with a zero border, flattened with row stride W + 2, so that tap (ky, kx) of every output position is one
+    /// contiguous run of the image at offset ky·(W+2) + kx (the two border columns of each output row are computed and
+    /// dropped). Each output channel sums W[o,c,tap] × that run in i16 lanes, widened into i32 every
+    /// <paramref name="group"/> terms (exact, see <see cref="RowKernels.NarrowGroup"/>).
+    /// </summary>
+    private void Dense(Workspace ws, byte[] input, int[] acc, int group)
+    {
+        int positions = _height * _width, planeWidth = _planeWidth, planeLength = _planeLength, imageLength = _imageLength;
+        Span<short> images = ws.ShortTemp.AsSpan(0, _channels * imageLength);
+        images.Clear();
+        for (int c = 0; c < _channels; c++)
+        for (int y = 0; y < _height; y++)
+        {
+            ReadOnlySpan<byte> source = input.AsSpan((c * _height + y) * _width, _width);
+            Span<short> target = images.Slice(c * imageLength + (y + 1) * planeWidth + 1, _width);
+            for (int x = 0; x < source.Length; x++)
+                target[x] = source[x];
+        }
+        Span<short> narrow = ws.ShortTemp.AsSpan(_channels * imageLength, planeLength);
+        Span<int> wide = ws.IntTemp.AsSpan(0, planeLength);
+        for (int o = 0; o < _outChannels; o++)
+        {
+            wide.Fill(_bias[o]);
+            narrow.Clear();
+            int left = group;
+            for (int c = 0; c < _channels; c++)
+            for (int tap = 0; tap < 9; tap++)
+            {
+                short w = _weights[(o * _channels + c) * 9 + tap];
+                if (w == 0)
+                    continue;
+                int offset = c * imageLength + tap / 3 * planeWidth + tap % 3;
+                RowKernels.AddScaled(narrow, images.Slice(offset, planeLength), w, _level);
+                if (--left == 0)
+                {
+                    RowKernels.WidenInto(wide, narrow, _level);
+                    left = group;
+                }
+            }
+            RowKernels.WidenInto(wide, narrow, _level);
+            Span<int> plane = acc.AsSpan(o * positions, positions);
+            for (int y = 0; y < _height; y++)
+                wide.Slice(y * planeWidth, _width).CopyTo(plane.Slice(y * _width, _width));
+        }
     }
 
     /// <summary>
     /// Very sparse inputs (fewer than one event per <see cref="ScatterBelow"/> positions, e.g. a count-framed first layer
-    /// at 2 %) scatter each event into the [O, H, W] accumulator directly: the output-stationary pass would spend its time
-    /// visiting empty positions and transposing.
+    /// at 2 %) scatter each event straight into the [O, H, W] accumulator, one output plane at a time so that the plane
+    /// being written stays in cache: the output-stationary pass would spend its time visiting empty positions and
+    /// transposing.
     /// </summary>
     public const int ScatterBelow = 4;
 
-    private void Scatter(byte[] input, int[] acc)
+    private void Scatter(byte[] input, ReadOnlySpan<int> events, int[] acc)
     {
-        int positions = _height * _width, outChannels = _outChannels;
-        for (int o = 0; o < outChannels; o++)
-            acc.AsSpan(o * positions, positions).Fill(_bias?[o] ?? 0);
-        for (int c = 0; c < _channels; c++)
-        for (int y = 0; y < _height; y++)
-        for (int x = 0; x < _width; x++)
+        int positions = _height * _width;
+        for (int o = 0; o < _outChannels; o++)
         {
-            int value = input[(c * _height + y) * _width + x];
-            if (value == 0)
-                continue;
-            for (int ky = 0; ky < 3; ky++)
+            Span<int> plane = acc.AsSpan(o * positions, positions);
+            plane.Fill(_bias[o]);
+            foreach (int index in events)
             {
-                int oy = y - ky + 1;
-                if (oy < 0 || oy >= _height)
-                    continue;
-                for (int kx = 0; kx < 3; kx++)
+                int c = index / positions, p = index - c * positions, y = p / _width, x = p - y * _width, value = input[index];
+                for (int ky = 0; ky < 3; ky++)
                 {
-                    int ox = x - kx + 1;
-                    if (ox < 0 || ox >= _width)
+                    int oy = y - ky + 1;
+                    if (oy < 0 || oy >= _height)
                         continue;
-                    ReadOnlySpan<short> row = _rows.AsSpan((c * 9 + ky * 3 + kx) * outChannels, outChannels);
-                    int target = oy * _width + ox;
-                    for (int o = 0; o < outChannels; o++)
-                        acc[o * positions + target] += row[o] * value;
+                    for (int kx = 0; kx < 3; kx++)
+                    {
+                        int ox = x - kx + 1;
+                        if (ox < 0 || ox >= _width)
+                            continue;
+                        plane[oy * _width + ox] += _rows[(c * 9 + ky * 3 + kx) * _padded + o] * value;
+                    }
                 }
             }
         }
@@ -251,72 +345,66 @@ internal sealed class Conv2dKernel : OpKernel
 }
 
 /// <summary>
-/// Linear over tokens. Each token's events add i16 weight rows; when a token's input is mostly nonzero and the CPU has
-/// AVX2, dense i16 dot products over the untransposed weights are cheaper than building the event list.
+/// Linear over tokens. Each token's events (found with a nonzero mask) add i8 weight rows [I][O padded] through
+/// <see cref="RowKernels.AccumulateSegments"/>, summing in i16 lanes as long as that is exact. No dense kernel: without
+/// an int8 dot-product instruction that .NET exposes on this CPU (no AVX-VNNI; .NET 10 has no AVX512-VNNI class), a
+/// dense i16 product (vpmaddwd, 32 products per 512-bit instruction) does at least as many instructions per output as
+/// adding the rows of the events (32 per instruction) at any density, and more below 100 %.
 /// </summary>
 internal sealed class LinearKernel : OpKernel
 {
-    /// <summary>
-    /// Above this fraction of nonzero inputs a token uses the dense kernel: the event path costs one row per event
-    /// (O adds) while the dense path costs O·I/16 multiply-adds whatever the density, so they cross near 1/16 of the
-    /// row-add rate's advantage; 0.25 leaves margin for the event list's bookkeeping.
-    /// </summary>
-    public const double DenseAbove = 0.25;
-
     private readonly LinearOp _op;
-    private readonly int _tokens, _inFeatures, _outFeatures;
-    private readonly short[] _rows;   // [I][O]
-    private readonly short[] _dense;  // [O][I]
-    private readonly int[]? _bias;
+    private readonly int _tokens, _inFeatures, _outFeatures, _padded, _maxAbsWeight;
+    private readonly sbyte[] _rows;   // [I][padded O]
+    private readonly int[] _bias;     // [padded O]
+    private readonly SimdLevel _level;
 
-    public LinearKernel(SpikeProgram program, LinearOp op)
+    public LinearKernel(SpikeProgram program, LinearOp op, SimdLevel level)
     {
         _op = op;
+        _level = level;
         var shape = program.Buffers[op.Input].Shape;
         (_tokens, _inFeatures) = (shape[0], shape[1]);
         _outFeatures = program.Buffers[op.Output].Shape[1];
+        _padded = RowKernels.Padded(_outFeatures);
         var weights = program.Tensors[op.Weights];
-        _rows = new short[_inFeatures * _outFeatures];
-        _dense = new short[_inFeatures * _outFeatures];
+        _rows = new sbyte[_inFeatures * _padded];
         for (int o = 0; o < _outFeatures; o++)
         for (int i = 0; i < _inFeatures; i++)
         {
-            short w = (short)weights.Int8At(o * _inFeatures + i);
-            _rows[i * _outFeatures + o] = w;
-            _dense[o * _inFeatures + i] = w;
+            int w = weights.Int8At(o * _inFeatures + i);
+            _rows[i * _padded + o] = (sbyte)w;
+            _maxAbsWeight = Math.Max(_maxAbsWeight, Math.Abs(w));
         }
-        _bias = op.Bias == Op.NoTensor ? null : [.. Enumerable.Range(0, _outFeatures).Select(program.Tensors[op.Bias].Int32At)];
+        _bias = new int[_padded];
+        if (op.Bias != Op.NoTensor)
+        {
+            for (int o = 0; o < _outFeatures; o++)
+                _bias[o] = program.Tensors[op.Bias].Int32At(o);
+        }
     }
 
     public override int DrivingBuffer => _op.Input;
 
     public override int EventScratch => _inFeatures;
 
-    public override int ShortScratch => _inFeatures;
+    public override int IntScratch => _padded;
 
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         byte[] input = ws.Bytes[_op.Input];
         int[] acc = ws.Ints[_op.Output];
+        Span<int> padded = ws.IntTemp.AsSpan(0, _padded);
         long events = 0, inputSum = 0;
-        int denseFrom = (int)Math.Ceiling(DenseAbove * _inFeatures);
         for (int n = 0; n < _tokens; n++)
         {
-            ReadOnlySpan<byte> row = input.AsSpan(n * _inFeatures, _inFeatures);
-            Span<int> target = acc.AsSpan(n * _outFeatures, _outFeatures);
-            FillBias(target, _bias);
-            int count = RowKernels.CollectEvents(row, _outFeatures, 0, ws.Rows, ws.Values, out long sum);
+            int count = RowKernels.CollectEvents(input.AsSpan(n * _inFeatures, _inFeatures), _padded, 0, ws.Rows, ws.Values, out long sum, out int max);
             events += count;
             inputSum += sum;
-            if (RowKernels.DenseAccelerated && count > denseFrom)
-            {
-                Span<short> x = ws.ShortTemp.AsSpan(0, _inFeatures);
-                for (int i = 0; i < x.Length; i++)
-                    x[i] = row[i];
-                RowKernels.DotRows(target, _dense, x);
-            }
-            else
-                RowKernels.AccumulateRows(target, _rows, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), sum == count);
+            _bias.CopyTo(padded);
+            ReadOnlySpan<Segment> all = [new Segment(0, count, 0)];
+            RowKernels.AccumulateSegments(padded, _rows, ws.Rows, ws.Values, all, sum == count, RowKernels.NarrowGroup(_maxAbsWeight, max), _level);
+            padded[.._outFeatures].CopyTo(acc.AsSpan(n * _outFeatures, _outFeatures));
         }
         counters.Events = events;
         counters.InputSum = inputSum;
@@ -325,81 +413,119 @@ internal sealed class LinearKernel : OpKernel
     }
 }
 
-/// <summary>LIF over any shape, θ per channel along one axis; the arithmetic is <see cref="IntegerMath.LifStep"/> itself.</summary>
+/// <summary>
+/// LIF over any shape, θ per channel along one axis. θ is expanded once to whole periods of the buffer (axis × inner
+/// elements, repeated up to a few thousand), so the update is a few flat passes. With AVX-512 it runs 16 neurons at a time in int64 lanes (vpmullq for
+/// the leak product, vpsraq for the rounding shift, vpmaxsq/vpminsq for sat32): the same int64 arithmetic as
+/// <see cref="IntegerMath.LifStep"/>, which the scalar path and the tail call directly.
+/// </summary>
 internal sealed class LifKernel : OpKernel
 {
     private readonly LifOp _op;
-    private readonly int _outer, _axis, _inner;
-    private readonly int[] _thresholds;
+    private readonly int[] _thresholds;   // θ of every element of one period [axis, inner]
+    private readonly SimdLevel _level;
 
-    public LifKernel(SpikeProgram program, LifOp op)
+    public LifKernel(SpikeProgram program, LifOp op, SimdLevel level)
     {
         _op = op;
+        _level = level;
         var shape = program.Buffers[op.Input].Shape;
-        _axis = shape[op.ChannelAxis];
-        _outer = 1;
-        for (int a = 0; a < op.ChannelAxis; a++)
-            _outer *= shape[a];
-        _inner = 1;
+        int axis = shape[op.ChannelAxis], inner = 1;
         for (int a = op.ChannelAxis + 1; a < shape.Length; a++)
-            _inner *= shape[a];
+            inner *= shape[a];
         var theta = program.Tensors[op.Thresholds];
-        _thresholds = [.. Enumerable.Range(0, _axis).Select(c => theta.Int32At(theta.Length == 1 ? 0 : c))];
+        // A period shorter than MinChunk (a token LIF's θ row of C) is repeated, so each kernel call covers many neurons.
+        int period = axis * inner, length = (int)program.Buffers[op.Input].Length;
+        int chunk = Math.Min(length, period * Math.Max(1, MinChunk / period));
+        _thresholds = new int[chunk];
+        for (int i = 0; i < chunk; i++)
+            _thresholds[i] = theta.Int32At(theta.Length == 1 ? 0 : i % period / inner);
     }
+
+    private const int MinChunk = 4096;
 
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         int[] input = ws.Ints[_op.Input], membrane = ws.Ints[_op.Membrane];
         byte[] spikes = ws.Bytes[_op.Output];
-        int leak = _op.Leak, bits = _op.FractionalBits;
         long fired = 0;
-        int i = 0;
-        for (int a = 0; a < _outer; a++)
-        for (int c = 0; c < _axis; c++, i += _inner)
+        for (int start = 0; start < input.Length; start += _thresholds.Length)
         {
-            int theta = _thresholds[c];
-            Span<int> v = membrane.AsSpan(i, _inner);
-            ReadOnlySpan<int> x = input.AsSpan(i, _inner);
-            Span<byte> s = spikes.AsSpan(i, _inner);
-            for (int j = 0; j < v.Length; j++)
-            {
-                byte spike = IntegerMath.LifStep(ref v[j], x[j], theta, leak, bits);
-                s[j] = spike;
-                fired += spike;
-            }
+            int n = Math.Min(_thresholds.Length, input.Length - start);
+            ReadOnlySpan<int> theta = _thresholds.AsSpan(0, n);
+            fired += _level == SimdLevel.Avx512
+                ? NeuronKernels.LifAvx512(input.AsSpan(start, n), membrane.AsSpan(start, n), spikes.AsSpan(start, n), theta, _op.Leak, _op.FractionalBits)
+                : NeuronKernels.LifScalar(input.AsSpan(start, n), membrane.AsSpan(start, n), spikes.AsSpan(start, n), theta, _op.Leak, _op.FractionalBits);
         }
         counters.NeuronUpdates = input.Length;
         counters.OutputSum = fired;
     }
 }
 
+/// <summary>
+/// MaxPool 3×3/2/1, separably: the (up to) three input rows of an output row are max-ed a vector at a time into a row
+/// with a zero on each side (padding is 0 for u8), then each output takes the max of three neighbours of it.
+/// </summary>
 internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op) : OpKernel
 {
     private readonly int[] _in = [.. program.Buffers[op.Input].Shape];
     private readonly int[] _out = [.. program.Buffers[op.Output].Shape];
 
+    public override int ByteScratch => _in[2] + 2 + 32;
+
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         byte[] input = ws.Bytes[op.Input], output = ws.Bytes[op.Output];
         int height = _in[1], width = _in[2], outHeight = _out[1], outWidth = _out[2];
+        Span<byte> padded = ws.ByteTemp.AsSpan(0, width + 2 + 32);
+        Span<byte> row = padded.Slice(1, width);
+        padded[0] = padded[width + 1] = 0;
         long sum = 0;
         int index = 0;
         for (int c = 0; c < _in[0]; c++)
         for (int oy = 0; oy < outHeight; oy++)
         {
             int y0 = Math.Max(0, 2 * oy - 1), y1 = Math.Min(height - 1, 2 * oy + 1);
-            for (int ox = 0; ox < outWidth; ox++)
+            input.AsSpan((c * height + y0) * width, width).CopyTo(row);
+            for (int y = y0 + 1; y <= y1; y++)
+                MaxInto(row, input.AsSpan((c * height + y) * width, width));
+            int ox = 0;
+            if (Vector256.IsHardwareAccelerated)
             {
-                int x0 = Math.Max(0, 2 * ox - 1), x1 = Math.Min(width - 1, 2 * ox + 1);
-                byte best = 0;
-                for (int y = y0; y <= y1; y++)
-                for (int x = x0; x <= x1; x++)
-                    best = Math.Max(best, input[(c * height + y) * width + x]);
+                // 16 outputs per step: the max of three shifted 32-byte loads holds output i in byte 2i; the even bytes are
+                // narrowed out. Loads reach 33 bytes past 2·ox, inside the scratch's slack; only bytes ≤ W + 1 reach kept lanes.
+                ref byte p0 = ref MemoryMarshal.GetReference(padded);
+                for (; ox + 16 <= outWidth; ox += 16)
+                {
+                    var max = Vector256.Max(Vector256.Max(Vector256.LoadUnsafe(ref p0, (nuint)(2 * ox)), Vector256.LoadUnsafe(ref p0, (nuint)(2 * ox + 1))),
+                        Vector256.LoadUnsafe(ref p0, (nuint)(2 * ox + 2)));
+                    var even = max.AsUInt16() & Vector256.Create((ushort)0xFF);
+                    var best = Vector128.Narrow(even.GetLower(), even.GetUpper());
+                    best.CopyTo(output.AsSpan(index));
+                    index += 16;
+                    sum += Vector128.Sum(Vector128.WidenLower(best) + Vector128.WidenUpper(best));
+                }
+            }
+            for (; ox < outWidth; ox++)
+            {
+                byte best = Math.Max(Math.Max(padded[2 * ox], padded[2 * ox + 1]), padded[2 * ox + 2]);
                 output[index++] = best;
                 sum += best;
             }
         }
         counters.OutputSum = sum;
+    }
+
+    private static void MaxInto(Span<byte> target, ReadOnlySpan<byte> source)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i + Vector<byte>.Count <= target.Length; i += Vector<byte>.Count)
+                Vector.Max(new Vector<byte>(target[i..]), new Vector<byte>(source[i..])).CopyTo(target[i..]);
+        }
+        for (; i < target.Length; i++)
+            target[i] = Math.Max(target[i], source[i]);
     }
 }
 
@@ -500,7 +626,7 @@ internal sealed class MatMulQKKernel(SpikeProgram program, MatMulQKOp op) : Atte
         for (int n = 0; n < Tokens; n++)
         for (int g = 0; g < Heads; g++)
         {
-            int count = RowKernels.CollectEvents(q.AsSpan(n * Channels + g * Depth, Depth), Tokens, g * Depth * Tokens, ws.Rows, ws.Values, out long sum);
+            int count = RowKernels.CollectEvents(q.AsSpan(n * Channels + g * Depth, Depth), Tokens, g * Depth * Tokens, ws.Rows, ws.Values, out long sum, out _);
             Span<int> target = output.AsSpan((g * Tokens + n) * Tokens, Tokens);
             target.Clear();
             RowKernels.AccumulateRows(target, keyT, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), sum == count);
@@ -509,37 +635,51 @@ internal sealed class MatMulQKKernel(SpikeProgram program, MatMulQKOp op) : Atte
     }
 }
 
-/// <summary>out[n,g·d+j] = Σ_m counts[g,n,m]·v[m,g·d+j]: computed per output row over the nonzero counts; counted as v's events (fan-out N).</summary>
+/// <summary>
+/// out[n,g·d+j] = Σ_m counts[g,n,m]·v[m,g·d+j], computed as event-driven hardware counts it: each v event (m, c) adds
+/// the row counts[g,·,m] (N targets, counts transposed once per step) to column c of the output, held transposed
+/// [C, N] and transposed back at the end.
+/// </summary>
 internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op) : AttentionKernel(program, op.Value, op.Heads)
 {
     public override int DrivingBuffer => op.Value;
 
     public override int EventScratch => Tokens;
 
-    public override int ShortScratch => Tokens * Channels;
+    public override int IntScratch => Heads * Tokens * Tokens + Channels * Tokens;
 
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         int[] counts = ws.Ints[op.Counts], output = ws.Ints[op.Output];
-        Span<short> value = ws.ShortTemp.AsSpan(0, Tokens * Channels);
-        Widen(ws.Bytes[op.Value], value, Tokens, Channels, transpose: false);
-        for (int n = 0; n < Tokens; n++)
+        byte[] value = ws.Bytes[op.Value];
+        int tokens = Tokens, channels = Channels;
+        Span<int> countsT = ws.IntTemp.AsSpan(0, Heads * tokens * tokens);
+        Span<int> outT = ws.IntTemp.AsSpan(countsT.Length, channels * tokens);
         for (int g = 0; g < Heads; g++)
+        for (int n = 0; n < tokens; n++)
         {
-            ReadOnlySpan<int> row = counts.AsSpan((g * Tokens + n) * Tokens, Tokens);
-            int count = 0;
-            for (int m = 0; m < Tokens; m++)
-            {
-                if (row[m] == 0)
-                    continue;
-                ws.Rows[count] = m * Channels + g * Depth;
-                ws.Values[count++] = row[m];
-            }
-            Span<int> target = output.AsSpan(n * Channels + g * Depth, Depth);
-            target.Clear();
-            RowKernels.AccumulateRows(target, value, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), unit: false);
+            ReadOnlySpan<int> row = counts.AsSpan((g * tokens + n) * tokens, tokens);
+            for (int m = 0; m < tokens; m++)
+                countsT[(g * tokens + m) * tokens + n] = row[m];
         }
-        CountEvents(ws.Bytes[op.Value], Tokens, ref counters);
+        outT.Clear();
+        for (int c = 0; c < channels; c++)
+        {
+            int g = c / Depth, count = 0;
+            for (int m = 0; m < tokens; m++)
+            {
+                int v = value[m * channels + c];
+                if (v == 0)
+                    continue;
+                ws.Rows[count] = (g * tokens + m) * tokens;
+                ws.Values[count++] = v;
+            }
+            RowKernels.AccumulateRows(outT.Slice(c * tokens, tokens), countsT, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count));
+        }
+        for (int n = 0; n < tokens; n++)
+        for (int c = 0; c < channels; c++)
+            output[n * channels + c] = outT[c * tokens + n];
+        CountEvents(value, tokens, ref counters);
     }
 }
 
@@ -594,7 +734,7 @@ internal sealed class MatMulQKVKernel(SpikeProgram program, MatMulQKVOp op) : At
         for (int n = 0; n < Tokens; n++)
         for (int g = 0; g < Heads; g++)
         {
-            int count = RowKernels.CollectEvents(q.AsSpan(n * Channels + g * Depth, Depth), Depth, g * Depth * Depth, ws.Rows, ws.Values, out _);
+            int count = RowKernels.CollectEvents(q.AsSpan(n * Channels + g * Depth, Depth), Depth, g * Depth * Depth, ws.Rows, ws.Values, out _, out _);
             Span<int> target = output.AsSpan(n * Channels + g * Depth, Depth);
             target.Clear();
             RowKernels.AccumulateRows(target, kv, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count));

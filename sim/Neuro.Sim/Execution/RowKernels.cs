@@ -1,9 +1,21 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Neuro.Sim.Execution;
+
+/// <summary>Which vector kernels run: the best the CPU has (<see cref="RowKernels.Best"/>), or a narrower one forced by tests.</summary>
+internal enum SimdLevel
+{
+    Scalar,
+    Avx2,
+    Avx512,
+}
+
+/// <summary>Events [First, End) of an event list, each adding its row at <c>row + Offset</c> (a conv tap's offset).</summary>
+internal readonly record struct Segment(int First, int End, int Offset);
 
 /// <summary>
 /// The arithmetic of every synaptic op, reduced to two shapes: "add these weight rows, each times its event's value, to
@@ -142,59 +154,389 @@ internal static class RowKernels
         }
     }
 
-    /// <summary>True when <see cref="DotRows"/> has its vector form on this CPU (AVX2's vpmaddwd: 16 i16 products per instruction).</summary>
-    public static bool DenseAccelerated => Avx2.IsSupported;
+    /// <summary>Weight rows of the narrow kernels are padded with zeros to a multiple of this many i16 lanes (one 512-bit register).</summary>
+    public const int RowAlignment = 32;
+
+    /// <summary><paramref name="length"/> rounded up to <see cref="RowAlignment"/>.</summary>
+    public static int Padded(int length) => (length + RowAlignment - 1) / RowAlignment * RowAlignment;
+
+    /// <summary>The widest kernels this CPU runs.</summary>
+    public static SimdLevel Best =>
+        Avx512BW.IsSupported && Vector512.IsHardwareAccelerated ? SimdLevel.Avx512 : Avx2.IsSupported ? SimdLevel.Avx2 : SimdLevel.Scalar;
 
     /// <summary>
-    /// acc[o] += Σ_i w[o·I + i] · x[i] for o &lt; acc.Length, i &lt; I = x.Length: dense i16 dot products over every
-    /// input, zeros included. Pays when most inputs are nonzero, since it skips the per-event bookkeeping.
+    /// How many events may be summed in i16 lanes before they are widened into the i32 accumulator: each adds at most
+    /// |w|max · value_max in magnitude, so any partial sum of that many stays within ±32767 and i16 addition is exact.
+    /// At least 1, since 128 · 255 &lt; 32768.
     /// </summary>
-    public static void DotRows(Span<int> acc, ReadOnlySpan<short> w, ReadOnlySpan<short> x)
+    public static int NarrowGroup(int maxAbsWeight, int maxValue) => short.MaxValue / Math.Max(1, maxAbsWeight * maxValue);
+
+    /// <summary>
+    /// acc[0..L) += Σ over segments s, events e in [s.First, s.End): values[e] · w[eventRows[e] + s.Offset ..][0..L), with
+    /// i8 weight rows whose stride and L are multiples of <see cref="RowAlignment"/> (zero-padded), sign-extended to i16 as
+    /// they load (vpmovsxbw: half the bytes of i16 rows, which measured 1.2–1.6× faster on the presets). The vector forms sum
+    /// up to <paramref name="group"/> events in i16 lanes (32 per 512-bit add, twice the i32 rate; see
+    /// <see cref="NarrowGroup"/>) and then widen them into i32 accumulators, all held in registers over every event of a
+    /// tile. <paramref name="unit"/> (every value 1: spikes) drops the multiply.
+    /// </summary>
+    public static void AccumulateSegments(Span<int> acc, ReadOnlySpan<sbyte> w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
+        ReadOnlySpan<Segment> segments, bool unit, int group, SimdLevel level)
     {
-        int inputs = x.Length;
-        ref short w0 = ref MemoryMarshal.GetReference(w);
-        ref short x0 = ref MemoryMarshal.GetReference(x);
-        for (int o = 0; o < acc.Length; o++)
+        int length = acc.Length, start = 0;
+        ref sbyte w0 = ref MemoryMarshal.GetReference(w);
+        ref int a0 = ref MemoryMarshal.GetReference(acc);
+        if (level == SimdLevel.Avx512)
         {
-            ref short row = ref Unsafe.Add(ref w0, o * inputs);
-            int i = 0, sum = 0;
-            if (Avx2.IsSupported && inputs >= 16)
-            {
-                var total = Vector256<int>.Zero;
-                for (; i + 16 <= inputs; i += 16)
-                    total += Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref row, (nuint)i), Vector256.LoadUnsafe(ref x0, (nuint)i));
-                sum = Vector256.Sum(total);
-            }
-            for (; i < inputs; i++)
-                sum += Unsafe.Add(ref row, i) * Unsafe.Add(ref x0, i);
-            acc[o] += sum;
+            for (; start + 64 <= length; start += 64)
+                Narrow512x64(ref Unsafe.Add(ref a0, start), ref Unsafe.Add(ref w0, start), eventRows, values, segments, unit, group);
+            if (start < length)
+                Narrow512x32(ref Unsafe.Add(ref a0, start), ref Unsafe.Add(ref w0, start), eventRows, values, segments, unit, group);
+            return;
         }
+        if (level == SimdLevel.Avx2)
+        {
+            for (; start + 64 <= length; start += 64)
+                Narrow256x64(ref Unsafe.Add(ref a0, start), ref Unsafe.Add(ref w0, start), eventRows, values, segments, unit, group);
+            for (; start < length; start += 16)
+                Narrow256x16(ref Unsafe.Add(ref a0, start), ref Unsafe.Add(ref w0, start), eventRows, values, segments, unit, group);
+            return;
+        }
+        for (int o = 0; o < length; o++)
+        {
+            int sum = acc[o];
+            foreach (var segment in segments)
+            {
+                for (int e = segment.First; e < segment.End; e++)
+                    sum += Unsafe.Add(ref w0, eventRows[e] + segment.Offset + o) * values[e];
+            }
+            acc[o] = sum;
+        }
+    }
+
+    private static void Narrow512x64(ref int a, ref sbyte w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
+        ReadOnlySpan<Segment> segments, bool unit, int group)
+    {
+        var s0 = Vector512.LoadUnsafe(ref a, 0);
+        var s1 = Vector512.LoadUnsafe(ref a, 16);
+        var s2 = Vector512.LoadUnsafe(ref a, 32);
+        var s3 = Vector512.LoadUnsafe(ref a, 48);
+        Vector512<short> n0 = default, n1 = default;
+        int left = group;
+        foreach (var segment in segments)
+        {
+            for (int e = segment.First; e < segment.End; e++)
+            {
+                ref sbyte row = ref Unsafe.Add(ref w, eventRows[e] + segment.Offset);
+                var r0 = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                var r1 = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                if (!unit)
+                {
+                    var v = Vector512.Create((short)values[e]);
+                    r0 *= v;
+                    r1 *= v;
+                }
+                n0 += r0;
+                n1 += r1;
+                if (--left == 0)
+                {
+                    Widen(n0, ref s0, ref s1);
+                    Widen(n1, ref s2, ref s3);
+                    n0 = n1 = default;
+                    left = group;
+                }
+            }
+        }
+        Widen(n0, ref s0, ref s1);
+        Widen(n1, ref s2, ref s3);
+        s0.StoreUnsafe(ref a, 0);
+        s1.StoreUnsafe(ref a, 16);
+        s2.StoreUnsafe(ref a, 32);
+        s3.StoreUnsafe(ref a, 48);
+    }
+
+    private static void Narrow512x32(ref int a, ref sbyte w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
+        ReadOnlySpan<Segment> segments, bool unit, int group)
+    {
+        var s0 = Vector512.LoadUnsafe(ref a, 0);
+        var s1 = Vector512.LoadUnsafe(ref a, 16);
+        Vector512<short> n0 = default;
+        int left = group;
+        foreach (var segment in segments)
+        {
+            for (int e = segment.First; e < segment.End; e++)
+            {
+                var r0 = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref w, eventRows[e] + segment.Offset)));
+                n0 += unit ? r0 : r0 * Vector512.Create((short)values[e]);
+                if (--left == 0)
+                {
+                    Widen(n0, ref s0, ref s1);
+                    n0 = default;
+                    left = group;
+                }
+            }
+        }
+        Widen(n0, ref s0, ref s1);
+        s0.StoreUnsafe(ref a, 0);
+        s1.StoreUnsafe(ref a, 16);
+    }
+
+    private static void Narrow256x64(ref int a, ref sbyte w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
+        ReadOnlySpan<Segment> segments, bool unit, int group)
+    {
+        var s0 = Vector256.LoadUnsafe(ref a, 0);
+        var s1 = Vector256.LoadUnsafe(ref a, 8);
+        var s2 = Vector256.LoadUnsafe(ref a, 16);
+        var s3 = Vector256.LoadUnsafe(ref a, 24);
+        var s4 = Vector256.LoadUnsafe(ref a, 32);
+        var s5 = Vector256.LoadUnsafe(ref a, 40);
+        var s6 = Vector256.LoadUnsafe(ref a, 48);
+        var s7 = Vector256.LoadUnsafe(ref a, 56);
+        Vector256<short> n0 = default, n1 = default, n2 = default, n3 = default;
+        int left = group;
+        foreach (var segment in segments)
+        {
+            for (int e = segment.First; e < segment.End; e++)
+            {
+                ref sbyte row = ref Unsafe.Add(ref w, eventRows[e] + segment.Offset);
+                var r0 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref row, 0));
+                var r1 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref row, 16));
+                var r2 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref row, 32));
+                var r3 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref row, 48));
+                if (!unit)
+                {
+                    var v = Vector256.Create((short)values[e]);
+                    r0 *= v;
+                    r1 *= v;
+                    r2 *= v;
+                    r3 *= v;
+                }
+                n0 += r0;
+                n1 += r1;
+                n2 += r2;
+                n3 += r3;
+                if (--left == 0)
+                {
+                    Widen(n0, ref s0, ref s1);
+                    Widen(n1, ref s2, ref s3);
+                    Widen(n2, ref s4, ref s5);
+                    Widen(n3, ref s6, ref s7);
+                    n0 = n1 = n2 = n3 = default;
+                    left = group;
+                }
+            }
+        }
+        Widen(n0, ref s0, ref s1);
+        Widen(n1, ref s2, ref s3);
+        Widen(n2, ref s4, ref s5);
+        Widen(n3, ref s6, ref s7);
+        s0.StoreUnsafe(ref a, 0);
+        s1.StoreUnsafe(ref a, 8);
+        s2.StoreUnsafe(ref a, 16);
+        s3.StoreUnsafe(ref a, 24);
+        s4.StoreUnsafe(ref a, 32);
+        s5.StoreUnsafe(ref a, 40);
+        s6.StoreUnsafe(ref a, 48);
+        s7.StoreUnsafe(ref a, 56);
+    }
+
+    private static void Narrow256x16(ref int a, ref sbyte w, ReadOnlySpan<int> eventRows, ReadOnlySpan<int> values,
+        ReadOnlySpan<Segment> segments, bool unit, int group)
+    {
+        var s0 = Vector256.LoadUnsafe(ref a, 0);
+        var s1 = Vector256.LoadUnsafe(ref a, 8);
+        Vector256<short> n0 = default;
+        int left = group;
+        foreach (var segment in segments)
+        {
+            for (int e = segment.First; e < segment.End; e++)
+            {
+                var r0 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref w, eventRows[e] + segment.Offset)));
+                n0 += unit ? r0 : r0 * Vector256.Create((short)values[e]);
+                if (--left == 0)
+                {
+                    Widen(n0, ref s0, ref s1);
+                    n0 = default;
+                    left = group;
+                }
+            }
+        }
+        Widen(n0, ref s0, ref s1);
+        s0.StoreUnsafe(ref a, 0);
+        s1.StoreUnsafe(ref a, 8);
+    }
+
+    /// <summary>acc[i] += w · x[i] in i16 lanes, for lengths that are multiples of <see cref="RowAlignment"/>; the caller bounds the sums (no wrap).</summary>
+    public static void AddScaled(Span<short> acc, ReadOnlySpan<short> x, short w, SimdLevel level)
+    {
+        ref short a0 = ref MemoryMarshal.GetReference(acc);
+        ref short x0 = ref MemoryMarshal.GetReference(x);
+        int i = 0;
+        if (level == SimdLevel.Avx512)
+        {
+            var v = Vector512.Create(w);
+            for (; i + 32 <= acc.Length; i += 32)
+                (Vector512.LoadUnsafe(ref a0, (nuint)i) + Vector512.LoadUnsafe(ref x0, (nuint)i) * v).StoreUnsafe(ref a0, (nuint)i);
+        }
+        else if (level == SimdLevel.Avx2)
+        {
+            var v = Vector256.Create(w);
+            for (; i + 16 <= acc.Length; i += 16)
+                (Vector256.LoadUnsafe(ref a0, (nuint)i) + Vector256.LoadUnsafe(ref x0, (nuint)i) * v).StoreUnsafe(ref a0, (nuint)i);
+        }
+        for (; i < acc.Length; i++)
+            acc[i] = (short)(acc[i] + x[i] * w);
+    }
+
+    /// <summary>wide[i] += narrow[i], then narrow is zeroed: the i16 partial sums move into the i32 accumulator.</summary>
+    public static void WidenInto(Span<int> wide, Span<short> narrow, SimdLevel level)
+    {
+        ref int w0 = ref MemoryMarshal.GetReference(wide);
+        ref short n0 = ref MemoryMarshal.GetReference(narrow);
+        int i = 0;
+        if (level == SimdLevel.Avx512)
+        {
+            for (; i + 32 <= narrow.Length; i += 32)
+            {
+                var (low, high) = Vector512.Widen(Vector512.LoadUnsafe(ref n0, (nuint)i));
+                (Vector512.LoadUnsafe(ref w0, (nuint)i) + low).StoreUnsafe(ref w0, (nuint)i);
+                (Vector512.LoadUnsafe(ref w0, (nuint)i + 16) + high).StoreUnsafe(ref w0, (nuint)i + 16);
+            }
+        }
+        else if (level == SimdLevel.Avx2)
+        {
+            for (; i + 16 <= narrow.Length; i += 16)
+            {
+                var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref n0, (nuint)i));
+                (Vector256.LoadUnsafe(ref w0, (nuint)i) + low).StoreUnsafe(ref w0, (nuint)i);
+                (Vector256.LoadUnsafe(ref w0, (nuint)i + 8) + high).StoreUnsafe(ref w0, (nuint)i + 8);
+            }
+        }
+        for (; i < narrow.Length; i++)
+            wide[i] += narrow[i];
+        narrow.Clear();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Widen(Vector512<short> narrow, ref Vector512<int> low, ref Vector512<int> high)
+    {
+        var (l, h) = Vector512.Widen(narrow);
+        low += l;
+        high += h;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Widen(Vector256<short> narrow, ref Vector256<int> low, ref Vector256<int> high)
+    {
+        var (l, h) = Vector256.Widen(narrow);
+        low += l;
+        high += h;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="offset"/> + i for every nonzero byte i of <paramref name="source"/>, in order, and returns how
+    /// many: 64 (or 32) bytes per compare, set bits walked with tzcnt, so density costs no mispredicted branch per byte.
+    /// </summary>
+    public static int Nonzeros(ReadOnlySpan<byte> source, int offset, Span<int> indices)
+    {
+        int count = 0, i = 0;
+        ref byte s0 = ref MemoryMarshal.GetReference(source);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 64 <= source.Length; i += 64)
+            {
+                ulong mask = ~Vector512.Equals(Vector512.LoadUnsafe(ref s0, (nuint)i), Vector512<byte>.Zero).ExtractMostSignificantBits();
+                for (; mask != 0; mask &= mask - 1)
+                    indices[count++] = offset + i + BitOperations.TrailingZeroCount(mask);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 32 <= source.Length; i += 32)
+            {
+                uint mask = ~Vector256.Equals(Vector256.LoadUnsafe(ref s0, (nuint)i), Vector256<byte>.Zero).ExtractMostSignificantBits();
+                for (; mask != 0; mask &= mask - 1)
+                    indices[count++] = offset + i + BitOperations.TrailingZeroCount(mask);
+            }
+        }
+        for (; i < source.Length; i++)
+        {
+            if (Unsafe.Add(ref s0, i) != 0)
+                indices[count++] = offset + i;
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="scale"/> · m + <paramref name="offset"/> and the value of every nonzero m of an i32 row (the
+    /// attention counts), 16 at a time by mask walk; returns how many.
+    /// </summary>
+    public static int CollectNonzeros(ReadOnlySpan<int> row, int scale, int offset, Span<int> rows, Span<int> values)
+    {
+        int count = 0, m = 0;
+        ref int r0 = ref MemoryMarshal.GetReference(row);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; m + 16 <= row.Length; m += 16)
+            {
+                uint mask = (uint)~Vector512.Equals(Vector512.LoadUnsafe(ref r0, (nuint)m), Vector512<int>.Zero).ExtractMostSignificantBits() & 0xFFFF;
+                for (; mask != 0; mask &= mask - 1)
+                {
+                    int j = m + BitOperations.TrailingZeroCount(mask);
+                    rows[count] = j * scale + offset;
+                    values[count++] = Unsafe.Add(ref r0, j);
+                }
+            }
+        }
+        for (; m < row.Length; m++)
+        {
+            int value = Unsafe.Add(ref r0, m);
+            if (value == 0)
+                continue;
+            rows[count] = m * scale + offset;
+            values[count++] = value;
+        }
+        return count;
     }
 
     /// <summary>
     /// Writes the column index and value of every nonzero byte of <paramref name="row"/> (strided by
-    /// <paramref name="scale"/> into <paramref name="rows"/>), skipping all-zero 32-byte runs with one compare.
-    /// Returns the event count; <paramref name="sum"/> receives Σ values.
+    /// <paramref name="scale"/> into <paramref name="rows"/>), 32 bytes at a time: one compare gives the nonzero mask and
+    /// its set bits are walked with tzcnt, so a dense row costs no mispredicted branch per byte. Returns the event count;
+    /// <paramref name="sum"/> receives Σ values and <paramref name="max"/> the largest.
     /// </summary>
-    public static int CollectEvents(ReadOnlySpan<byte> row, int scale, int offset, Span<int> rows, Span<int> values, out long sum)
+    public static int CollectEvents(ReadOnlySpan<byte> row, int scale, int offset, Span<int> rows, Span<int> values, out long sum, out int max)
     {
-        int count = 0, i = 0;
+        int count = 0, i = 0, largest = 0;
         long total = 0;
         ref byte r0 = ref MemoryMarshal.GetReference(row);
         if (Vector256.IsHardwareAccelerated)
         {
             for (; i + 32 <= row.Length; i += 32)
             {
-                if (Vector256.LoadUnsafe(ref r0, (nuint)i) == Vector256<byte>.Zero)
-                    continue;
-                for (int j = i; j < i + 32; j++)
+                uint mask = ~Vector256.Equals(Vector256.LoadUnsafe(ref r0, (nuint)i), Vector256<byte>.Zero).ExtractMostSignificantBits();
+                for (; mask != 0; mask &= mask - 1)
                 {
-                    int value = Unsafe.Add(ref r0, j);
-                    if (value == 0)
-                        continue;
+                    int j = i + BitOperations.TrailingZeroCount(mask), value = Unsafe.Add(ref r0, j);
                     rows[count] = j * scale + offset;
                     values[count++] = value;
                     total += value;
+                    largest = Math.Max(largest, value);
+                }
+            }
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            // Attention heads of d = 16 channels fit one 16-byte compare.
+            for (; i + 16 <= row.Length; i += 16)
+            {
+                uint mask = ~Vector128.Equals(Vector128.LoadUnsafe(ref r0, (nuint)i), Vector128<byte>.Zero).ExtractMostSignificantBits() & 0xFFFF;
+                for (; mask != 0; mask &= mask - 1)
+                {
+                    int j = i + BitOperations.TrailingZeroCount(mask), value = Unsafe.Add(ref r0, j);
+                    rows[count] = j * scale + offset;
+                    values[count++] = value;
+                    total += value;
+                    largest = Math.Max(largest, value);
                 }
             }
         }
@@ -206,8 +548,10 @@ internal static class RowKernels
             rows[count] = i * scale + offset;
             values[count++] = value;
             total += value;
+            largest = Math.Max(largest, value);
         }
         sum = total;
+        max = largest;
         return count;
     }
 }

@@ -14,13 +14,26 @@ public sealed class SimulationEngine
 {
     private readonly SpikeProgram _program;
     private readonly int _inputBuffer;
+    private readonly SimdLevel _level;
+    private readonly ConvPass _convPass;
     private readonly OpKernel[] _kernels;
     private readonly ConcurrentBag<Workspace> _workspaces = [];
 
     /// <summary>Prepares <paramref name="program"/>; only verified programs run (the kernels trust the verifier's shapes and bounds).</summary>
     public SimulationEngine(VerifiedProgram program)
+        : this(program, RowKernels.Best, ConvPass.ByWork)
+    {
+    }
+
+    /// <summary>
+    /// Prepares <paramref name="program"/> for the kernels of <paramref name="level"/> with convs run as <paramref name="convPass"/>
+    /// says: tests force the narrower instruction sets and each conv pass.
+    /// </summary>
+    internal SimulationEngine(VerifiedProgram program, SimdLevel level, ConvPass convPass)
     {
         ArgumentNullException.ThrowIfNull(program);
+        _level = level;
+        _convPass = convPass;
         Verified = program;
         _program = program.Program;
         _inputBuffer = program.InputBuffer;
@@ -34,9 +47,9 @@ public sealed class SimulationEngine
 
     private OpKernel Prepare(Op op) => op switch
     {
-        Conv2dOp conv => new Conv2dKernel(_program, conv),
-        LinearOp linear => new LinearKernel(_program, linear),
-        LifOp lif => new LifKernel(_program, lif),
+        Conv2dOp conv => new Conv2dKernel(_program, conv, _level, _convPass),
+        LinearOp linear => new LinearKernel(_program, linear, _level),
+        LifOp lif => new LifKernel(_program, lif, _level),
         MaxPoolOp pool => new MaxPoolKernel(_program, pool),
         ToTokensOp tokens => new ToTokensKernel(_program, tokens),
         AddOp add => new AddKernel(add),

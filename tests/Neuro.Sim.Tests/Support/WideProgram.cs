@@ -5,7 +5,7 @@ namespace Neuro.Sim.Tests.Support;
 
 /// <summary>
 /// A Spikformer-shaped program wide enough (O = 70 and 80, I = 96, tokens of 36 × 32 channels) to run every vector tile,
-/// the scalar tails and the dense linear kernel, with thresholds low enough that every layer fires.
+/// the scalar tails and every conv pass, with thresholds low enough that every layer fires.
 /// </summary>
 internal static class WideProgram
 {
