@@ -9,6 +9,7 @@ namespace Neuro.Pipeline;
 /// <param name="Users">Synthetic subjects (the last <paramref name="TestUsers"/> form the test split).</param>
 /// <param name="TestUsers">Subjects in the test split.</param>
 /// <param name="SampleSeconds">Seconds per synthetic gesture sample.</param>
+/// <param name="Repetitions">Times each recording performs each gesture (samples per subject = 11 × this).</param>
 /// <param name="Generations">Evolution generations of the training-free search.</param>
 /// <param name="Population">Candidates per generation.</param>
 /// <param name="ProxySamples">Training samples whose firing at initialisation gives AutoST's energy estimate.</param>
@@ -20,14 +21,14 @@ namespace Neuro.Pipeline;
 /// <param name="TrainingFlops">The most FLOPs per sample (AutoST's proxy) a candidate may have to be trained: training
 /// time grows with them, so the run trains the fittest candidate it can train within its time box.</param>
 public sealed record DemoSizes(
-    int Users, int TestUsers, double SampleSeconds, int Generations, int Population, int ProxySamples, int Epochs,
+    int Users, int TestUsers, double SampleSeconds, int Repetitions, int Generations, int Population, int ProxySamples, int Epochs,
     int QuantizationAwareEpochs, int StreamSamples, TimeSpan FloatBudget, TimeSpan QuantizationAwareBudget, double TrainingFlops)
 {
-    /// <summary>The default run: 6 subjects (44 training, 22 test samples), 5 × 12 candidates, 60 + 8 epochs (at most 3.5 + 1 minutes) of a candidate of at most 6 M FLOPs per sample, every test sample on the board.</summary>
-    public static DemoSizes Full { get; } = new(6, 2, 1.5, 5, 12, 4, 60, 8, 0, TimeSpan.FromMinutes(3.5), TimeSpan.FromMinutes(1), 6e6);
+    /// <summary>The default run: 12 subjects, 4 repetitions (396 training, 132 test samples of 1 s), 5 × 12 candidates, 30 + 5 epochs (at most 5 + 1.5 minutes) of a candidate of at most 60 M FLOPs per sample, the first 44 test samples (4 of every class) on the board: QEMU runs a preset-sized model at about a second per sample.</summary>
+    public static DemoSizes Full { get; } = new(12, 3, 1.0, 4, 5, 12, 4, 30, 5, 44, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1.5), 60e6);
 
-    /// <summary>The CI run: 2 subjects (11 training, 11 test samples of 0.5 s), 2 × 4 candidates, 3 + 1 epochs (at most 15 + 10 s) of at most 2 M FLOPs, 4 samples on the board.</summary>
-    public static DemoSizes Quick { get; } = new(2, 1, 0.5, 2, 4, 2, 3, 1, 4, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10), 2e6);
+    /// <summary>The CI run: 2 subjects (11 training, 11 test samples of 0.5 s), 2 × 4 candidates, 3 + 1 epochs (at most 15 + 10 s) of at most 20 M FLOPs, 4 samples on the board.</summary>
+    public static DemoSizes Quick { get; } = new(2, 1, 0.5, 1, 2, 4, 2, 3, 1, 4, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10), 20e6);
 
 }
 
