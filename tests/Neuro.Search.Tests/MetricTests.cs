@@ -1,4 +1,6 @@
+using Neuro.Search.Evaluation;
 using Neuro.Search.Metrics;
+using Neuro.Search.Outputs;
 
 namespace Neuro.Search.Tests;
 
@@ -55,4 +57,20 @@ public class MetricTests
         Assert.Equal(2 / Math.Sqrt(6), KendallTau.TauB([1, 2, 3], [1, 2, 2])!.Value, 12);
         Assert.Null(KendallTau.TauB([1, 1], [1, 2]));
     }
+
+    [Fact]
+    public void Normalised_hypervolume_measures_every_run_in_the_box_of_the_union()
+    {
+        // Scores 0.1–0.9 over the union (range 0.8), largest energy 300: A becomes (0.5, 1/3) and (1.0, 1.0), B becomes
+        // (0.75, 1/3) and (0, 1/6); reference (0, 1.1). A: 0.5·(1.1 − 1/3) + 0.5·(1.1 − 1) = 0.4333…; B: 0.75·(1.1 − 1/3) = 0.575.
+        CandidateEvaluation[] a = [Evaluation(0.5, 100), Evaluation(0.9, 300)], b = [Evaluation(0.7, 100), Evaluation(0.1, 50)];
+        CandidateEvaluation[] union = [.. a, .. b];
+        Assert.Equal(0.5 * (1.1 - 1.0 / 3) + 0.5 * 0.1, SearchOutputs.NormalisedHypervolume(a, union), 9);
+        Assert.Equal(0.75 * (1.1 - 1.0 / 3), SearchOutputs.NormalisedHypervolume(b, union), 9);
+        // In its own box A would score 1.0·(1.1 − 1): comparing runs normalised separately would be meaningless.
+        Assert.Equal(0.1, SearchOutputs.NormalisedHypervolume(a, a), 9);
+    }
+
+    private static CandidateEvaluation Evaluation(double accuracy, double energy) =>
+        new(accuracy, null, energy, EnergyMode.PaperMeasured, 1000, 0.01);
 }
