@@ -184,7 +184,7 @@ public sealed class DemoPipeline
         });
         var program = compiled.Program;
         var input = program.Program.Input;
-        var samples = Enumerable.Range(0, test.Count).Select(i => EncodeSample(test, i, input)).ToList();
+        var samples = Enumerable.Range(0, test.Count).Select(i => FramedProgramSamples.Encode(test, i, input)).ToList();
         var labels = Enumerable.Range(0, test.Count).Select(test.Label).ToList();
 
         // 5. Simulator audit: cycles, paper and full energy, firing rates.
@@ -326,16 +326,6 @@ public sealed class DemoPipeline
         _stages.Report(DemoStage.Train, epochsBefore + p.Epoch - 1 + (double)p.Batch / p.Batches, totalEpochs, string.Create(CultureInfo.InvariantCulture,
             $"{phase} epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:F3}, train accuracy {p.Accuracy:P0}, {p.SamplesPerSecond:F0} samples/s"));
     });
-
-    /// <summary>Sample <paramref name="index"/> as the program's u8 input, from the same float frames the model and agreement use.</summary>
-    private static byte[] EncodeSample(IFramedSamples samples, int index, Neuro.Program.InputSpec input)
-    {
-        var frames = new float[samples.Shape.Elements];
-        samples.CopyFrames(index, frames);
-        var bytes = new byte[frames.Length];
-        ProgramSamples.Encode(frames, input, bytes);
-        return bytes;
-    }
 
     private static void TryDelete(string directory)
     {

@@ -27,7 +27,7 @@ public sealed record CandidateProgram(VerifiedProgram Program, byte[] File, Memo
 
 /// <summary>
 /// The first <c>count</c> samples of a split at evenly spaced indices (<see cref="Evaluation.SampleSubset"/>), turned
-/// into the u8 samples a program takes (<see cref="ProgramSamples.Encode"/>) with their labels. Framed once per
+/// into the u8 samples a program takes (<see cref="FramedProgramSamples.Encode"/>) with their labels. Framed once per
 /// (T, downsample).
 /// </summary>
 public sealed class ProgramSampleSet(Func<ModelFraming, IFramedSamples> samples, int count)
@@ -42,15 +42,11 @@ public sealed class ProgramSampleSet(Func<ModelFraming, IFramedSamples> samples,
         if (_framed.TryGetValue(framing, out var cached))
             return cached;
         var subset = new Evaluation.SampleSubset(samples(framing), count);
-        var frames = new float[subset.Shape.Elements];
         var bytes = new List<byte[]>();
         var labels = new List<int>();
         for (int i = 0; i < subset.Count; i++)
         {
-            subset.CopyFrames(i, frames);
-            var sample = new byte[input.TimeSteps * input.FrameLength];
-            ProgramSamples.Encode(frames, input, sample);
-            bytes.Add(sample);
+            bytes.Add(FramedProgramSamples.Encode(subset, i, input));
             labels.Add(subset.Label(i));
         }
         if (bytes.Count == 0)
