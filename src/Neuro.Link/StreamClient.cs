@@ -39,6 +39,15 @@ public sealed class StreamClient
         _encoder = new EventEncoder(input, session.Info.MaxPayload);
     }
 
+    /// <summary>Streams one whole u8 [T, C, H, W] sample (as <c>ProgramSamples.Encode</c> writes it), step by step; see <see cref="RunAsync"/>.</summary>
+    public Task<StreamedSample> RunSampleAsync(uint sampleId, byte[] sample, TimeSpan? stepPeriod = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        if (sample.Length != _input.TimeSteps * _input.FrameLength)
+            throw new LinkException($"sample {sampleId}: {sample.Length} bytes, the program takes {_input.TimeSteps} × {_input.FrameLength}");
+        return RunAsync(sampleId, [.. sample.Chunk(_input.FrameLength)], stepPeriod, cancellationToken);
+    }
+
     /// <summary>
     /// The real-time step period of a recording spanning <paramref name="startUs"/>..<paramref name="endUs"/> (sensor
     /// timestamps, µs) framed into <paramref name="timeSteps"/> equal bins.

@@ -75,8 +75,7 @@ internal sealed class DemoBoardRun(BoardDescriptor board, string boardDirectory,
                 double latency = 0;
                 for (int i = 0; i < samples.Count; i++)
                 {
-                    var frames = samples[i].Chunk(input.FrameLength).ToList();
-                    var streamed = await client.RunAsync((uint)i, frames, null, cancellationToken).ConfigureAwait(false);
+                    var streamed = await client.RunSampleAsync((uint)i, samples[i], null, cancellationToken).ConfigureAwait(false);
                     list.Add(streamed.Result);
                     latency += streamed.Latency.TotalMilliseconds;
                     stages.Report(DemoStage.Stream, i + 1, samples.Count, $"sample {i + 1}/{samples.Count}: class {streamed.Result.Predicted}");

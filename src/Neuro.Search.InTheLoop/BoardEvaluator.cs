@@ -160,8 +160,7 @@ public sealed class BoardEvaluator : ICandidateEvaluator
         double total = 0;
         for (int i = 0; i < samples.Count; i++)
         {
-            var frames = samples[i].Chunk(input.FrameLength).ToList();
-            var streamed = await client.RunAsync((uint)i, frames, null, token).ConfigureAwait(false);
+            var streamed = await client.RunSampleAsync((uint)i, samples[i], null, token).ConfigureAwait(false);
             total += streamed.Result.Cycles;
         }
         double perSample = total / samples.Count;

@@ -39,6 +39,23 @@ public class BoardLinkTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_whole_sample_streams_as_its_frames_do_and_a_sample_of_the_wrong_length_is_refused()
+    {
+        await using var board = new BoardProcess(BoardProcess.NewStorage(), KeyHex);
+        board.Start();
+        await using var session = await LinkSession.OpenAsync(board.Connect(), Fast);
+        byte[] program = FakeProgram.Create(8_000, seed: 4);
+        await DeployClient.DeployAsync(session, program, Key);
+        var client = new StreamClient(session, FakeProgram.Input);
+        var frames = FakeProgram.Frames(FakeProgram.Input, 21);
+
+        var whole = await client.RunSampleAsync(0, [.. frames.SelectMany(frame => frame)]);
+
+        Assert.True(whole.Result.SameAs(FakeProgram.Expected(0, program, frames)));
+        await Assert.ThrowsAsync<LinkException>(() => client.RunSampleAsync(1, new byte[frames[0].Length]));
+    }
+
+    [Fact]
     public async Task Closing_a_session_whose_port_fails_on_close_does_not_throw()
     {
         await using var board = new BoardProcess(BoardProcess.NewStorage(), KeyHex);

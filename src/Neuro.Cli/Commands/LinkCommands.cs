@@ -158,11 +158,11 @@ public static class LinkCommands
             {
                 foreach (var sample in chosen)
                 {
-                    var frames = ToFrames(ProgramFraming.ToSample(sample.Frames, input), input);
+                    var bytes = ProgramFraming.ToSample(sample.Frames, input);
                     TimeSpan? period = parseResult.GetValue(realtime)
                         ? StreamClient.StepPeriod(sample.StartUs, sample.EndUs, input.TimeSteps)
                         : null;
-                    results.Add((await client.RunAsync((uint)results.Count, frames, period, cancellationToken), sample.ClassIndex));
+                    results.Add((await client.RunSampleAsync((uint)results.Count, bytes, period, cancellationToken), sample.ClassIndex));
                     task?.Increment(1);
                 }
             }
@@ -184,9 +184,6 @@ public static class LinkCommands
     }
 
     /// <summary>A sample's T frames, each C·H·W bytes: what one EVENTS message per step carries.</summary>
-    private static List<byte[]> ToFrames(byte[] sample, InputSpec input) =>
-        [.. sample.Chunk(input.FrameLength)];
-
     private static StreamReport Summarise(List<(StreamedSample Streamed, int Label)> results, TimeSpan elapsed, LinkCounters host, BoardStats board)
     {
         int n = results.Count;
