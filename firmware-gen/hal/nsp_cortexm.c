@@ -10,6 +10,8 @@
 #define SYST_CSR 0xE000E010u
 #define SYST_RVR 0xE000E014u
 #define SYST_CVR 0xE000E018u
+#define SCB_ICSR 0xE000ED04u
+#define ICSR_PENDSTSET (1u << 26)
 
 /* 16 system exceptions + 112 interrupts covers every board here (STM32F746: 98, STM32F405: 82, nRF52840: 48). */
 #define VECTOR_ENTRIES 128u
@@ -74,14 +76,24 @@ void nsp_cm_systick_start(void)
     NSP_REG32(SYST_CSR) = 0x7u; /* processor clock, wrap interrupt, enabled */
 }
 
+/*
+ * The counter starts at 0, reloads to 0xFFFFFF on the next tick and counts down; the wrap interrupt fires as it reaches
+ * 0 again, so tick n since the start reads (0x1000000 - n) mod 2^24. A wrap that has happened but whose handler has not
+ * run yet (interrupts masked, or the read landed in the latency) shows as a pending SysTick: the value was read after
+ * that wrap exactly when it is in the first half of the new period (the value is read before the pending bit).
+ */
 uint64_t nsp_cm_systick_ticks(void)
 {
-    uint32_t wraps, value;
+    uint32_t wraps, value, pending;
     do {
         wraps = systick_wraps;
         value = NSP_REG32(SYST_CVR);
+        pending = NSP_REG32(SCB_ICSR) & ICSR_PENDSTSET;
     } while (wraps != systick_wraps);
-    return ((uint64_t)wraps << 24) + (0x00FFFFFFu - value);
+    uint32_t elapsed = (0x01000000u - value) & 0x00FFFFFFu;
+    if (pending != 0u && elapsed < 0x00800000u)
+        wraps++;
+    return ((uint64_t)wraps << 24) + elapsed;
 }
 
 void nsp_cm_sleep_unless(int (*ready)(void))

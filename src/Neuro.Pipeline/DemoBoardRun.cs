@@ -84,8 +84,8 @@ internal sealed class DemoBoardRun(BoardDescriptor board, string boardDirectory,
             }).ConfigureAwait(false);
 
             double counter = results.Count == 0 ? 0 : results.Average(r => (double)r.Cycles);
-            int? perTick = runBoard.Emulator?.InstructionsPerTick;
-            var figures = qemu && perTick is int ticks
+            double? perTick = runBoard.Emulator?.InstructionsPerTick;
+            var figures = qemu && perTick is double ticks
                 ? new DemoBoardFigures(counter, "SysTick ticks (QEMU -icount shift=0)", counter * ticks, null, latencyMs,
                     deployed.Elapsed.TotalSeconds, deployed.ProgramBytes, deployed.WireBytes)
                 : new DemoBoardFigures(counter, qemu ? "SysTick ticks" : "ns (host clock_gettime)", null,

@@ -164,6 +164,6 @@ public sealed class BoardEvaluator : ICandidateEvaluator
             total += streamed.Result.Cycles;
         }
         double perSample = total / samples.Count;
-        return _board.CountsInstructions && _board.Board.Emulator?.InstructionsPerTick is int perTick ? perSample * perTick : perSample;
+        return _board.CountsInstructions && _board.Board.Emulator?.InstructionsPerTick is double perTick ? perSample * perTick : perSample;
     }
 }

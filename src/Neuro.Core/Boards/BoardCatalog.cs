@@ -132,6 +132,8 @@ public static class BoardCatalog
             errors.Add(new ValidationError("emulator.kind", "must be qemu or host"));
         if (board.Emulator is { Kind: "qemu", Machine: null })
             errors.Add(new ValidationError("emulator.machine", "QEMU needs a machine name"));
+        if (board.Emulator is { InstructionsPerTick: <= 0 or double.NaN or double.PositiveInfinity })
+            errors.Add(new ValidationError("emulator.instructionsPerTick", "must be a positive number of instructions per SysTick tick"));
         if (board.Slots is { } slots)
             CheckSlots(errors, board, slots);
         return errors;

@@ -93,9 +93,11 @@ public sealed record ToolchainDescriptor(string Compiler, IReadOnlyList<string> 
 /// <summary>
 /// An emulator that runs this board's firmware: <c>qemu-system-arm</c> with <paramref name="Machine"/>, or
 /// <c>host</c> (the Linux build run directly). <paramref name="InstructionsPerTick"/> converts SysTick ticks
-/// under <c>-icount shift=0</c> to instructions (never to real cycles).
+/// under <c>-icount shift=0</c> to instructions (never to real cycles): QEMU runs one instruction per virtual ns and
+/// clocks SysTick at the machine's fixed system clock, whatever the firmware sets (mps2: 25 MHz, 40 per tick;
+/// netduinoplus2: 168 MHz, 1000/168 per tick), so it need not be a whole number.
 /// </summary>
-public sealed record EmulatorDescriptor(string Kind, string? Machine, int? InstructionsPerTick);
+public sealed record EmulatorDescriptor(string Kind, string? Machine, double? InstructionsPerTick);
 
 /// <summary>
 /// Program slots of a loader firmware: <paramref name="Count"/> slots of <paramref name="Bytes"/> each, in

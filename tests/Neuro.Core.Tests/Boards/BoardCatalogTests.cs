@@ -50,6 +50,25 @@ public class BoardCatalogTests
     }
 
     [Fact]
+    public void Netduino_energy_per_cycle_is_its_datasheet_run_current_at_its_clock_with_the_source_named()
+    {
+        var energy = BoardCatalog.Load("netduinoplus2").Energy!;
+        Assert.Equal(1.03125, energy.JoulesPerCycle * 1e9, 12);
+        Assert.Contains("DS8626", energy.Source);
+        Assert.Contains("Table 20", energy.Source);
+    }
+
+    [Fact]
+    public void Fractional_instructions_per_tick_load_and_a_non_positive_one_is_refused_naming_the_field()
+    {
+        Assert.Equal(1000.0 / 168, BoardCatalog.Load("netduinoplus2").Emulator!.InstructionsPerTick!.Value, 9);
+        string json = File.ReadAllText(Path.Combine(BoardCatalog.DirectoryOf("mps2-an386"), BoardCatalog.FileName))
+            .Replace("\"instructionsPerTick\": 40", "\"instructionsPerTick\": 0");
+        var error = Assert.Throws<ConfigValidationException>(() => BoardCatalog.Parse(json, "test.json"));
+        Assert.Contains(error.Errors, e => e.Field == "emulator.instructionsPerTick");
+    }
+
+    [Fact]
     public void Energy_per_cycle_is_current_times_voltage_over_clock()
     {
         var energy = new EnergyPerCycle(40, 3.3, 168_000_000, "test");
