@@ -21,7 +21,8 @@ public class GestureModelTests(ITestOutputHelper log)
         using var board = await EmulatedBoard.StartAsync(BoardCatalog.Load("netduinoplus2"), report.Firmware, Path.Combine(firmware.Root, "nd2.pty"), CancellationToken.None);
         using var port = new SerialPort(board.SerialPath);
         string banner = port.ReadLine(TimeSpan.FromSeconds(15));
-        Assert.Contains($"program={needs.Hash} name=gesture-16 arena={needs.ArenaBytes}/{needs.ArenaBytes} source=baked status=ok", banner);
+        Assert.Equal(WeightPlacement.Image, report.Kernels.Placement);
+        Assert.Contains($"program={needs.Hash} name=gesture-16 arena={needs.ImageArenaBytes}/{needs.ImageArenaBytes} weights=image source=baked status=ok", banner);
     }
 
     [Fact]

@@ -41,6 +41,37 @@ public class MemoryPlanTests
     }
 
     [Fact]
+    public void Worked_example_of_the_weight_placements_adds_up_by_hand()
+    {
+        var tiny = Tiny();
+        var plan = MemoryPlan.Of(tiny);
+        // Ring: conv input [1, 1, 2]: 12 · (2 + 1 + 2·1) = 60 B after the 24-byte flash arena; rows: 9 of stride 4 at 84.
+        var layout = plan.Transposed;
+        Assert.Equal((24L, 60L, 84L, 36L), (layout.RingOffset, layout.RingBytes, layout.RowsOffset, layout.RowsBytes));
+        Assert.Equal([new WeightRows(0, "c", 84, 36)], layout.Rows);
+        Assert.Equal([24L, 84, 120], new[] { WeightPlacement.Flash, WeightPlacement.Image, WeightPlacement.Sram }.Select(plan.ArenaFor));
+        Assert.Equal(36, plan.ExtraFlashFor(WeightPlacement.Image));
+        Assert.Equal(0, plan.ExtraFlashFor(WeightPlacement.Sram));
+        // Row f holds weight [0, f] then three zeros: only the centre tap (f = 4) is 1.
+        var image = plan.Transposed.Image(tiny.Program);
+        Assert.Equal(36, image.Length);
+        Assert.Equal(Enumerable.Range(0, 36).Select(i => (byte)(i == 16 ? 1 : 0)), image);
+    }
+
+    [Fact]
+    public void Rows_of_a_linear_are_its_input_columns_with_output_channels_fastest_padded_to_whole_words()
+    {
+        var b = new ProgramBuilder("linear", new InputSpec(2, 1, 1, 1, FrameEncoding.Binary, SplitMode.Number, 1, 1, 1));
+        // Weights [5 outputs, 2 inputs] = o·10 + f.
+        b.Linear("fc", b.ToTokens("t", b.Input), 5, [.. Enumerable.Range(0, 10).Select(i => (sbyte)(i / 2 * 10 + i % 2))]);
+        var program = b.BuildVerified().Program;
+        var layout = MemoryPlan.Of(b.BuildVerified()).Transposed;
+        Assert.Equal(0, layout.RingBytes);
+        Assert.Equal(16, layout.RowsBytes);
+        Assert.Equal(new byte[] { 0, 10, 20, 30, 40, 0, 0, 0, 1, 11, 21, 31, 41, 0, 0, 0 }, layout.Image(program));
+    }
+
+    [Fact]
     public void The_event_list_holds_one_int32_per_input_column_of_the_widest_linear()
     {
         var b = new ProgramBuilder("linears", new InputSpec(1, 4, 6, 1, FrameEncoding.Binary, SplitMode.Number, 1, 6, 4));

@@ -7,7 +7,8 @@ namespace Neuro.Runtime.Tests;
 /// <summary>
 /// The transposed-weight build's accumulation kernels (src/nsp_accumulate.c: 16-bit lanes folded into int32 every 255
 /// events) at their edges: more than 255 events per accumulator, weights at -128 and 127, channel counts that are not a
-/// multiple of the 8-channel block, values above 1, and a conv whose spike lists do not fit the scratch (flash kernel).
+/// multiple of the 8-channel block, values above 1, and a narrow conv (40 channels on 3x3 into 3) whose sorted rows take
+/// 13 times its output's bytes: the ring is sized by the widest conv input (spec 6.1), so it runs the lane kernel too.
 /// Host (ASan + UBSan, the lanes written in C) and Cortex-M4 under QEMU (SXTAB16) against the reference interpreter.
 /// </summary>
 public sealed class AccumulationKernelTests
