@@ -194,6 +194,13 @@ static void linear(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
 }
 
 #if NSP_TRANSPOSED_WEIGHTS
+/* A word of four u8 inputs, read through a type that may alias them. */
+#if defined(__GNUC__)
+typedef uint32_t nsp_u32_alias __attribute__((may_alias));
+#else
+typedef uint32_t nsp_u32_alias;
+#endif
+
 /* Op index's transposed rows: in the flash image (NSP_WEIGHTS_IMAGE) or copied into the arena (NSP_WEIGHTS_SRAM). */
 static const int8_t *rows_of(const nsp_session *s, uint32_t index)
 {
@@ -317,6 +324,21 @@ static void conv2d_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
     uint64_t counts[5] = {0, 0, 0, 0, 0}; /* events, input sum, updates, weighted updates, events above 1 */
     int32_t y, x;
 
+    if (nsp_lanes8_conv(channels, (int32_t)out_channels)) {
+        /* Few output channels: too few lanes per event for the output-stationary pass; scatter into lanes instead. */
+        const nsp_tensor *bias = bias_of(p, op);
+        int32_t bias_values[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        uint32_t o;
+        for (o = 0; o < out_channels && bias != NULL; o++)
+            bias_values[o] = nsp_read_i32(bias->data + 4u * o);
+        nsp_accumulate_lanes8(ring, in, (uint32_t)channels, height, width, weights, counts);
+        nsp_lanes8_to_planes(acc, ring, plane, out_channels, bias_values);
+        if (counts[4] != 0)
+            scatter_events(in, acc, weights, (uint32_t)channels, height, width, out_channels, 2, counts);
+        if (k != NULL)
+            count_conv(k, op, counts[0], counts[1], counts[2], counts[3], (uint32_t)channels, height, width, out_channels);
+        return;
+    }
     /* The ring (nsp_load sized it for the widest conv input) always holds three rows; entries must stay below 2^31. */
     if ((uint64_t)9u * (uint64_t)channels * row_bytes + (uint64_t)row_bytes * (uint64_t)width > 0x7FFFFFFFull) {
         conv2d(s, op, k);
@@ -392,8 +414,14 @@ static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
         nsp_event_run runs[3];
         /* Weight-row offsets of the 1s from the front of the list, of the 2s from its back (a residual Add of two spike
            maps makes 2s: the kernel adds that run twice); larger values are counted and added afterwards. */
+        /* Four inputs per zero test where the row is word-aligned (most of a spike row is 0). */
         for (i = 0; i < features; i++) {
-            const uint32_t value = row[i];
+            uint32_t value;
+            if ((((uintptr_t)(row + i)) & 3u) == 0 && i + 4u <= features && *(const nsp_u32_alias *)(const void *)(row + i) == 0) {
+                i += 3u;
+                continue;
+            }
+            value = row[i];
             if (value == 0)
                 continue;
             sum += value;

@@ -35,6 +35,10 @@ static inline int32_t nsp_read_i32(const uint8_t *bytes)
     return value <= 0x7FFFFFFFu ? (int32_t)value : -(int32_t)(0xFFFFFFFFu - value) - 1;
 }
 
+/* A conv the lane-scatter kernel runs (nsp_accumulate_lanes8): 5..8 output channels (rows of 8 bytes) and at most 255
+   spikes reaching one output pixel per step. Its ring region holds 4 lane words per output pixel instead of sorted rows. */
+static inline int nsp_lanes8_conv(int32_t in_channels, int32_t out_channels) { return out_channels >= 5 && out_channels <= 8 && in_channels * 9 <= 255; }
+
 /* Row stride of a transposed weight tensor: the output channels, padded to whole words so rows stay aligned. */
 static inline uint32_t nsp_transposed_stride(int32_t out_channels) { return ((uint32_t)out_channels + 3u) & ~3u; }
 
