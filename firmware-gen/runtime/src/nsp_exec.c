@@ -436,10 +436,22 @@ static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
         input_sum += sum;
         runs[0].first = list;
         runs[0].last = list + ones;
-        runs[1].first = runs[2].first = list + features - twos;
-        runs[1].last = runs[2].last = list + features;
         runs[0].shift = runs[1].shift = runs[2].shift = 0;
-        nsp_accumulate_spikes(out, bias_row, 1, weights, runs, twos != 0 ? 3u : 1u, outputs);
+        if (ones + 3u * twos <= features) {
+            /* Room to list each 2 twice after the 1s without overwriting a 2 not yet copied: one run, so the kernel's
+               set-up per block of channels is paid once, not three times. */
+            const uint32_t *two = list + features - twos;
+            for (i = 0; i < twos; i++, two++) {
+                list[ones + 2u * i] = *two;
+                list[ones + 2u * i + 1u] = *two;
+            }
+            runs[0].last = list + ones + 2u * twos;
+            nsp_accumulate_spikes(out, bias_row, 1, weights, runs, 1u, outputs);
+        } else {
+            runs[1].first = runs[2].first = list + features - twos;
+            runs[1].last = runs[2].last = list + features;
+            nsp_accumulate_spikes(out, bias_row, 1, weights, runs, 3u, outputs);
+        }
         for (i = 0; i < features && larger != 0; i++) {
             if (row[i] > 2) {
                 nsp_accumulate_scaled(out, 1, weights + i * row_bytes, outputs, row[i]);
