@@ -154,7 +154,7 @@ public sealed record WeightRows(int Op, string Name, long Offset, long Bytes);
 /// <summary>
 /// The regions the transposed-weight kernels add after the event list (docs/spike-program.md §6.1), as the C runtime's
 /// <c>nsp_load</c> lays them out: the conv ring (the largest over the convs of three sorted input rows, 12·(W + 1 + W·C)
-/// bytes, or for a <see cref="LaneScatter"/> conv 16·H·W bytes of lanes), then every Conv2d and Linear's weights as int8 rows <c>[fan-in, O]</c> in op order, each row padded with zeros
+/// bytes, or for a lane-scatter conv 16·H·W bytes of lanes per <see cref="LaneGroups"/>), then every Conv2d and Linear's weights as int8 rows <c>[fan-in, O]</c> in op order, each row padded with zeros
 /// to <see cref="Stride"/> bytes.
 /// </summary>
 /// <param name="RingOffset">Where the ring starts: the flash-layout arena's end.</param>
@@ -162,10 +162,12 @@ public sealed record WeightRows(int Op, string Name, long Offset, long Bytes);
 public sealed record TransposedLayout(long RingOffset, long RingBytes, long RowsOffset, long RowsBytes, IReadOnlyList<WeightRows> Rows)
 {
     /// <summary>
-    /// A conv the runtime scatters into 16-bit lanes (5–8 output channels, at most 255 spikes reaching an output pixel per
-    /// step): its ring is 4 lane words per output pixel instead of three sorted input rows.
+    /// Groups of 8 output channels the runtime's lane-scatter conv kernel holds per output pixel (1 for 5–8 output
+    /// channels, 2 for 13–16, when at most 255 spikes reach an output pixel per step), or 0 for the sorted-rows kernel.
+    /// Its ring is 16 bytes of lanes per group and output pixel instead of three sorted input rows.
     /// </summary>
-    public static bool LaneScatter(int inputChannels, int outputChannels) => outputChannels is >= 5 and <= 8 && inputChannels * 9 <= 255;
+    public static int LaneGroups(int inputChannels, int outputChannels) =>
+        inputChannels * 9 > 255 ? 0 : outputChannels is >= 5 and <= 8 ? 1 : outputChannels is >= 13 and <= 16 ? 2 : 0;
 
     /// <summary>Bytes of one transposed row: the output channels padded to whole words, so every row starts word-aligned.</summary>
     public static int Stride(int outputs) => (outputs + 3) & ~3;
@@ -185,7 +187,8 @@ public sealed record TransposedLayout(long RingOffset, long RingBytes, long Rows
         {
             var shape = program.Buffers[conv.Input].Shape;
             int outputs = program.Buffers[conv.Output].Shape[0];
-            ring = Math.Max(ring, LaneScatter(shape[0], outputs) ? 16L * shape[1] * shape[2] : 12L * (shape[2] + 1L + (long)shape[2] * shape[0]));
+            int groups = LaneGroups(shape[0], outputs);
+            ring = Math.Max(ring, groups > 0 ? 16L * groups * shape[1] * shape[2] : 12L * (shape[2] + 1L + (long)shape[2] * shape[0]));
         }
         long rowsOffset = flashArena + ring, offset = rowsOffset;
         var rows = new List<WeightRows>();

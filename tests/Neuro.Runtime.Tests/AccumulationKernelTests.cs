@@ -9,7 +9,8 @@ namespace Neuro.Runtime.Tests;
 /// events) at their edges: more than 255 events per accumulator, weights at -128 and 127, channel counts that are not a
 /// multiple of the 8-channel block, values above 1, and a narrow conv (40 channels on 3x3 into 3) whose sorted rows take
 /// 13 times its output's bytes: the ring is sized by the widest conv input (spec 6.1), so it runs the lane kernel too;
-/// and convs into 5-8 channels, which scatter input spikes into per-pixel lanes (nsp_accumulate_lanes8) at the lanes' limit.
+/// and convs into 5-8 and 13-16 channels, which scatter input spikes into per-pixel lanes (nsp_accumulate_lanes8, one or
+/// two groups of 8 channels) at the lanes' limit.
 /// Host (ASan + UBSan, the lanes written in C) and Cortex-M4 under QEMU (SXTAB16) against the reference interpreter.
 /// </summary>
 public sealed class AccumulationKernelTests
@@ -19,7 +20,7 @@ public sealed class AccumulationKernelTests
     {
         { "linear", 13 }, { "linear", 3 }, { "linear", 8 }, { "linear", 21 },
         { "conv", 13 }, { "conv", 5 }, { "conv", 16 }, { "narrow-conv", 3 },
-        { "lanes-conv", 8 }, { "lanes-conv", 5 }, { "lanes-conv", 7 },
+        { "lanes-conv", 8 }, { "lanes-conv", 5 }, { "lanes-conv", 7 }, { "lanes-conv", 16 }, { "lanes-conv", 13 },
     };
 
     [Theory]
@@ -40,6 +41,7 @@ public sealed class AccumulationKernelTests
     [InlineData("conv", 5)]
     [InlineData("lanes-conv", 8)]
     [InlineData("lanes-conv", 5)]
+    [InlineData("lanes-conv", 13)]
     public void Extreme_weights_over_long_spike_runs_match_the_reference_on_the_cortex_m4(string shape, int outputs)
     {
         foreach (var (verified, samples) in Cases(shape, outputs))
@@ -102,7 +104,7 @@ public sealed class AccumulationKernelTests
             "conv" => new InputSpec(40, 32, 4, 2, encoding, SplitMode.Number, 1, 4, 32),
             // 28 channels: an interior output pixel meets 28 x 9 = 252 spikes, the most a lane of the lane-scatter conv may
             // take (252 x -128 = -32256); width 8 takes its word-at-a-time scan, width 6 the byte scan.
-            "lanes-conv" => new InputSpec(28, 5, outputs == 8 ? 8 : 6, 2, encoding, SplitMode.Number, 1, outputs == 8 ? 8 : 6, 5),
+            "lanes-conv" => new InputSpec(28, 5, outputs % 8 == 0 ? 8 : 6, 2, encoding, SplitMode.Number, 1, outputs % 8 == 0 ? 8 : 6, 5),
             _ => new InputSpec(40, 3, 3, 2, encoding, SplitMode.Number, 1, 3, 3),
         };
         var b = new ProgramBuilder($"{shape}-{outputs}", input);

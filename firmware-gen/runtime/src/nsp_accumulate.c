@@ -357,26 +357,30 @@ static inline void add_row8(uint32_t *lanes, const uint8_t *row)
                      : "memory");
 }
 
-/* Two pixels of the channel pair (o, o + 2) whose lanes are every 4th word from lane: two LDR, four SXTAH, two STRD. */
-static inline void planes_pairs(int32_t *low, int32_t *high, const uint32_t *lane, const int32_t *end, int32_t low_bias, int32_t high_bias)
-{
-    uint32_t l0, l1, a, b, c, d;
-    __asm__ volatile("1:\n\t"
-                     "ldr %[l0], [%[w]], #16\n\t"
-                     "ldr %[l1], [%[w]], #16\n\t"
-                     "sxtah %[a], %[lb], %[l0]\n\t"
-                     "sxtah %[b], %[lb], %[l1]\n\t"
-                     "sxtah %[c], %[hb], %[l0], ror #16\n\t"
-                     "sxtah %[d], %[hb], %[l1], ror #16\n\t"
-                     "strd %[a], %[b], [%[lo]], #8\n\t"
-                     "strd %[c], %[d], [%[hi]], #8\n\t"
-                     "cmp %[lo], %[end]\n\t"
-                     "bne 1b"
-                     : [l0] "=&r"(l0), [l1] "=&r"(l1), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [w] "+r"(lane),
-                       [lo] "+r"(low), [hi] "+r"(high)
-                     : [lb] "r"(low_bias), [hb] "r"(high_bias), [end] "r"(end)
-                     : "cc", "memory");
-}
+/* Two pixels of the channel pair (o, o + 2) whose lanes are every STEP bytes from lane: two LDR, four SXTAH, two STRD. */
+#define NSP_PLANES_PAIRS(name, step)                                                                                        \
+    static inline void name(int32_t *low, int32_t *high, const uint32_t *lane, const int32_t *end, int32_t low_bias,        \
+                            int32_t high_bias)                                                                              \
+    {                                                                                                                       \
+        uint32_t l0, l1, a, b, c, d;                                                                                        \
+        __asm__ volatile("1:\n\t"                                                                                           \
+                         "ldr %[l0], [%[w]], #" #step "\n\t"                                                               \
+                         "ldr %[l1], [%[w]], #" #step "\n\t"                                                               \
+                         "sxtah %[a], %[lb], %[l0]\n\t"                                                                   \
+                         "sxtah %[b], %[lb], %[l1]\n\t"                                                                   \
+                         "sxtah %[c], %[hb], %[l0], ror #16\n\t"                                                          \
+                         "sxtah %[d], %[hb], %[l1], ror #16\n\t"                                                          \
+                         "strd %[a], %[b], [%[lo]], #8\n\t"                                                               \
+                         "strd %[c], %[d], [%[hi]], #8\n\t"                                                               \
+                         "cmp %[lo], %[end]\n\t"                                                                          \
+                         "bne 1b"                                                                                         \
+                         : [l0] "=&r"(l0), [l1] "=&r"(l1), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d),          \
+                           [w] "+r"(lane), [lo] "+r"(low), [hi] "+r"(high)                                                  \
+                         : [lb] "r"(low_bias), [hb] "r"(high_bias), [end] "r"(end)                                          \
+                         : "cc", "memory");                                                                                 \
+    }
+NSP_PLANES_PAIRS(planes_pairs16, 16)
+NSP_PLANES_PAIRS(planes_pairs32, 32)
 #else
 static inline void add_row8(uint32_t *lanes, const uint8_t *row)
 {
@@ -388,33 +392,40 @@ static inline void add_row8(uint32_t *lanes, const uint8_t *row)
 }
 #endif
 
-/* One input spike (value 1) at (y, x) of channel c: its taps' weight rows c*9 + ky*3 + kx into the lanes of the output
-   pixels (y + 1 - ky, x + 1 - kx) it meets. */
-static inline void scatter_spike(uint32_t *lanes, const uint8_t *row, int32_t y, int32_t x, int32_t height, int32_t width)
+/* One input spike (value 1) at (y, x) of channel c: its taps' weight rows c*9 + ky*3 + kx (8 * GROUPS bytes each) into the
+   lanes of the output pixels (y + 1 - ky, x + 1 - kx) it meets; GROUPS is a constant where this is inlined. */
+static NSP_INLINE_BLOCK void scatter_spike(uint32_t *lanes, const uint8_t *row, int32_t y, int32_t x, int32_t height, int32_t width,
+                                           uint32_t groups)
 {
-    uint32_t *centre = lanes + 4u * (uint32_t)(y * width + x);
+    const uint32_t words = 4u * groups, row_bytes = 8u * groups;
+    uint32_t *centre = lanes + words * (uint32_t)(y * width + x), g;
     int32_t ky, kx;
     if (y > 0 && y < height - 1 && x > 0 && x < width - 1) {
-        uint32_t *below = centre + 4u * (uint32_t)width, *above = centre - 4u * (uint32_t)width;
-        add_row8(below + 4, row);
-        add_row8(below, row + 8);
-        add_row8(below - 4, row + 16);
-        add_row8(centre + 4, row + 24);
-        add_row8(centre, row + 32);
-        add_row8(centre - 4, row + 40);
-        add_row8(above + 4, row + 48);
-        add_row8(above, row + 56);
-        add_row8(above - 4, row + 64);
+        uint32_t *below = centre + words * (uint32_t)width, *above = centre - words * (uint32_t)width;
+        for (g = 0; g < groups; g++) {
+            add_row8(below + words + 4u * g, row + 8u * g);
+            add_row8(below + 4u * g, row + row_bytes + 8u * g);
+            add_row8(below - words + 4u * g, row + 2u * row_bytes + 8u * g);
+            add_row8(centre + words + 4u * g, row + 3u * row_bytes + 8u * g);
+            add_row8(centre + 4u * g, row + 4u * row_bytes + 8u * g);
+            add_row8(centre - words + 4u * g, row + 5u * row_bytes + 8u * g);
+            add_row8(above + words + 4u * g, row + 6u * row_bytes + 8u * g);
+            add_row8(above + 4u * g, row + 7u * row_bytes + 8u * g);
+            add_row8(above - words + 4u * g, row + 8u * row_bytes + 8u * g);
+        }
         return;
     }
     for (ky = y < height - 1 ? 0 : 1; ky <= (y > 0 ? 2 : 1); ky++) {
-        for (kx = x < width - 1 ? 0 : 1; kx <= (x > 0 ? 2 : 1); kx++)
-            add_row8(lanes + 4u * (uint32_t)((y + 1 - ky) * width + (x + 1 - kx)), row + 8u * (uint32_t)(ky * 3 + kx));
+        for (kx = x < width - 1 ? 0 : 1; kx <= (x > 0 ? 2 : 1); kx++) {
+            for (g = 0; g < groups; g++)
+                add_row8(lanes + words * (uint32_t)((y + 1 - ky) * width + (x + 1 - kx)) + 4u * g,
+                         row + row_bytes * (uint32_t)(ky * 3 + kx) + 8u * g);
+        }
     }
 }
 
-void nsp_accumulate_lanes8(uint32_t *lanes, const uint8_t *in, uint32_t channels, int32_t height, int32_t width, const int8_t *rows,
-                           uint64_t counts[5])
+void nsp_accumulate_lanes8(uint32_t *lanes, uint32_t groups, const uint8_t *in, uint32_t channels, int32_t height, int32_t width,
+                           const int8_t *rows, uint64_t counts[5])
 {
     const uint32_t plane = (uint32_t)height * (uint32_t)width;
     const uint8_t *weights = (const uint8_t *)rows;
@@ -423,10 +434,10 @@ void nsp_accumulate_lanes8(uint32_t *lanes, const uint8_t *in, uint32_t channels
     uint32_t events = 0, taps_total = 0, larger = 0, i, c;
     uint64_t extra_sum = 0, extra_weighted = 0;
     int32_t y, x;
-    for (i = 0; i < 4u * plane; i += 4u)
+    for (i = 0; i < 4u * groups * plane; i += 4u)
         lanes[i] = lanes[i + 1u] = lanes[i + 2u] = lanes[i + 3u] = 0;
     for (c = 0; c < channels; c++) {
-        const uint8_t *row = weights + c * 72u;
+        const uint8_t *row = weights + c * 72u * groups;
         for (y = 0; y < height; y++) {
             const uint8_t *value = in + c * plane + (uint32_t)(y * width);
             const uint32_t taps_y = 1u + (y > 0) + (y < height - 1);
@@ -442,7 +453,10 @@ void nsp_accumulate_lanes8(uint32_t *lanes, const uint8_t *in, uint32_t channels
                 events++;
                 taps_total += taps;
                 if (value[x] == 1) {
-                    scatter_spike(lanes, row, y, x, height, width);
+                    if (groups == 1u)
+                        scatter_spike(lanes, row, y, x, height, width, 1u);
+                    else
+                        scatter_spike(lanes, row, y, x, height, width, 2u);
                 } else {
                     /* Added afterwards into the int32 outputs: value x 128 over 255 spikes' taps may not fit a lane. */
                     extra_sum += value[x] - 1u;
@@ -459,12 +473,13 @@ void nsp_accumulate_lanes8(uint32_t *lanes, const uint8_t *in, uint32_t channels
     counts[4] += larger;
 }
 
-void nsp_lanes8_to_planes(int32_t *acc, const uint32_t *lanes, uint32_t plane, uint32_t outputs, const int32_t bias[8])
+void nsp_lanes8_to_planes(int32_t *acc, const uint32_t *lanes, uint32_t groups, uint32_t plane, uint32_t outputs, const int32_t bias[16])
 {
+    const uint32_t step = 4u * groups;
     uint32_t o, p;
-    /* Channels (o, o + 2) share a lane word: 0/2 word 0, 1/3 word 1, 4/6 word 2, 5/7 word 3. */
-    for (o = 0; o < outputs && o < 8u; o += (o & 1u) ? 3u : 1u) {
-        const uint32_t *word = lanes + ((o & 1u) | ((o >> 1) & 2u));
+    /* Within a group channels (o, o + 2) share a lane word: 0/2 word 0, 1/3 word 1, 4/6 word 2, 5/7 word 3. */
+    for (o = 0; o < outputs && o < 8u * groups; o += (o & 1u) ? 3u : 1u) {
+        const uint32_t *word = lanes + 4u * (o >> 3) + ((o & 1u) | ((o >> 1) & 2u));
         int32_t *low = acc + o * plane, *high = acc + (o + 2u) * plane;
         const int32_t low_bias = bias[o], high_bias = bias[o + 2u];
         p = 0;
@@ -472,17 +487,20 @@ void nsp_lanes8_to_planes(int32_t *acc, const uint32_t *lanes, uint32_t plane, u
 #if defined(NSP_PAIRS8_ASM)
             if (plane >= 2u) {
                 const uint32_t pairs = plane & ~1u;
-                planes_pairs(low, high, word, low + pairs, low_bias, high_bias);
+                if (groups == 1u)
+                    planes_pairs16(low, high, word, low + pairs, low_bias, high_bias);
+                else
+                    planes_pairs32(low, high, word, low + pairs, low_bias, high_bias);
                 p = pairs;
             }
 #endif
             for (; p < plane; p++) {
-                low[p] = add_low_lane(low_bias, word[4u * p]);
-                high[p] = add_high_lane(high_bias, word[4u * p]);
+                low[p] = add_low_lane(low_bias, word[step * p]);
+                high[p] = add_high_lane(high_bias, word[step * p]);
             }
         } else {
             for (; p < plane; p++)
-                low[p] = add_low_lane(low_bias, word[4u * p]);
+                low[p] = add_low_lane(low_bias, word[step * p]);
         }
     }
 }

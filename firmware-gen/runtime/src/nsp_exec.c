@@ -324,15 +324,16 @@ static void conv2d_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
     uint64_t counts[5] = {0, 0, 0, 0, 0}; /* events, input sum, updates, weighted updates, events above 1 */
     int32_t y, x;
 
-    if (nsp_lanes8_conv(channels, (int32_t)out_channels)) {
+    if (nsp_lane_groups(channels, (int32_t)out_channels) != 0) {
         /* Few output channels: too few lanes per event for the output-stationary pass; scatter into lanes instead. */
         const nsp_tensor *bias = bias_of(p, op);
-        int32_t bias_values[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        const uint32_t groups = nsp_lane_groups(channels, (int32_t)out_channels);
+        int32_t bias_values[16];
         uint32_t o;
-        for (o = 0; o < out_channels && bias != NULL; o++)
-            bias_values[o] = nsp_read_i32(bias->data + 4u * o);
-        nsp_accumulate_lanes8(ring, in, (uint32_t)channels, height, width, weights, counts);
-        nsp_lanes8_to_planes(acc, ring, plane, out_channels, bias_values);
+        for (o = 0; o < 16u; o++)
+            bias_values[o] = bias != NULL && o < out_channels ? nsp_read_i32(bias->data + 4u * o) : 0;
+        nsp_accumulate_lanes8(ring, groups, in, (uint32_t)channels, height, width, weights, counts);
+        nsp_lanes8_to_planes(acc, ring, groups, plane, out_channels, bias_values);
         if (counts[4] != 0)
             scatter_events(in, acc, weights, (uint32_t)channels, height, width, out_channels, 2, counts);
         if (k != NULL)

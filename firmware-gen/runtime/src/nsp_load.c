@@ -882,8 +882,8 @@ static nsp_status lay_out_arena(nsp_program *p, scratch *s, nsp_error *error)
     p->scratch_offset = (uint32_t)offset;
     offset += scratch_entries * 4u;
     /* The transposed placements' regions (spec 6.1), laid out in every build so the host can compare them: the conv
-       kernels' ring (three sorted input rows: W + 1 run starts and W*C entries per row; for a conv into 5..8 channels
-       4 lane words per pixel), the largest over the convs, then
+       kernels' ring (three sorted input rows: W + 1 run starts and W*C entries per row; for a lane-scatter conv 4 lane
+       words per 8 channels and pixel), the largest over the convs, then
        each Conv2d/Linear's rows [fan-in, O] in op order, each row padded to whole words. */
     {
         uint64_t ring = 0;
@@ -891,8 +891,8 @@ static nsp_status lay_out_arena(nsp_program *p, scratch *s, nsp_error *error)
             const nsp_op *op = &p->ops[i];
             if (op->kind == NSP_OP_CONV2D) {
                 const nsp_buffer *in = &p->buffers[op->inputs[0]];
-                const uint64_t bytes = nsp_lanes8_conv(in->shape[0], p->buffers[op->outputs[0]].shape[0])
-                                           ? 16u * (uint64_t)in->shape[1] * (uint64_t)in->shape[2]
+                const uint32_t groups = nsp_lane_groups(in->shape[0], p->buffers[op->outputs[0]].shape[0]);
+                const uint64_t bytes = groups != 0 ? 16u * groups * (uint64_t)in->shape[1] * (uint64_t)in->shape[2]
                                            : 12u * ((uint64_t)in->shape[2] + 1u + (uint64_t)in->shape[2] * (uint64_t)in->shape[0]);
                 if (bytes > ring)
                     ring = bytes;
