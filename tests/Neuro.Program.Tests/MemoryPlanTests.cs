@@ -71,6 +71,21 @@ public class MemoryPlanTests
         Assert.Equal(new byte[] { 0, 10, 20, 30, 40, 0, 0, 0, 1, 11, 21, 31, 41, 0, 0, 0 }, layout.Image(program));
     }
 
+    [Theory]
+    [InlineData(2, 8, 16 * 4 * 4)]            // lane scatter, one group of 8 channels: 16 B per output pixel
+    [InlineData(2, 5, 16 * 4 * 4)]
+    [InlineData(2, 16, 2 * 16 * 4 * 4)]       // two groups
+    [InlineData(2, 12, 12 * (4 + 1 + 4 * 2))] // rows of 12 bytes: the sorted-rows kernel, three rows of W + 1 + W·C words
+    [InlineData(29, 8, 12 * (4 + 1 + 4 * 29))] // 29·9 > 255 spikes could reach a lane: sorted rows
+    public void The_ring_is_the_lanes_of_a_narrow_conv_or_three_sorted_input_rows(int inputs, int outputs, long ring)
+    {
+        var b = new ProgramBuilder("ring", new InputSpec(inputs, 4, 4, 1, FrameEncoding.Binary, SplitMode.Number, 1, 4, 4));
+        b.Lif("l", b.Conv2d("c", b.Input, outputs, new sbyte[outputs * inputs * 9]), [1], IntegerMath.MaxLeak);
+        var plan = MemoryPlan.Of(b.BuildVerified());
+        Assert.Equal(ring, plan.Transposed.RingBytes);
+        Assert.Equal(plan.ArenaBytes, plan.Transposed.RingOffset);
+    }
+
     [Fact]
     public void The_event_list_holds_one_int32_per_input_column_of_the_widest_linear()
     {

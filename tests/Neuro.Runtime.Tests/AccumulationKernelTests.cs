@@ -32,6 +32,8 @@ public sealed class AccumulationKernelTests
             var report = HostGoldenTests.RunHost(SpikeProgramFile.ToBytes(verified.Program), [.. samples.SelectMany(s => s)], trace: true,
                 transposedWeights: true, sanitized: true);
             AssertAll(verified, samples, report, $"{shape} O={outputs} on the host");
+            // The ring the kernel used (sorted rows or lanes) is the one the plan reserved.
+            Assert.Equal(MemoryPlan.Of(verified).ArenaFor(WeightPlacement.Sram), report.ArenaBytes);
         }
     }
 
