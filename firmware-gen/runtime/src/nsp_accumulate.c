@@ -330,6 +330,35 @@ void nsp_accumulate_spikes(int32_t *acc, const int32_t *start, uint32_t acc_stri
         block(acc + full * acc_stride, start + full * acc_stride, acc_stride, rows, full, runs, run_count, outputs - full, 0);
 }
 
+void nsp_accumulate_token(int32_t *acc, const int32_t *start, const int8_t *rows, const uint32_t *first, const uint32_t *last,
+                          uint32_t outputs)
+{
+    const uint32_t odd = (uint32_t)(last - first) & 1u;
+    uint32_t o;
+    for (o = 0; o < outputs; o += 8u) {
+        const uint8_t *block = (const uint8_t *)rows + o;
+        uint32_t lanes[4] = {0, 0, 0, 0};
+        const uint32_t *e = first;
+        if (odd) {
+            const uint32_t w0 = load_word(block + *e), w1 = load_word(block + *e + 4u);
+            lanes[0] = add_even_bytes(lanes[0], w0);
+            lanes[1] = add_odd_bytes(lanes[1], w0);
+            lanes[2] = add_even_bytes(lanes[2], w1);
+            lanes[3] = add_odd_bytes(lanes[3], w1);
+            e++;
+        }
+#if defined(NSP_PAIRS8_ASM)
+        if (e != last)
+            pairs8(e, last, block, lanes);
+        fold8_contiguous(acc + o, start + o, lanes);
+#else
+        add_events(lanes, block, e, last, 1);
+        fold(acc + o, start + o, 1, lanes[0], lanes[1], 4u);
+        fold(acc + o + 4u, start + o + 4u, 1, lanes[2], lanes[3], 4u);
+#endif
+    }
+}
+
 void nsp_accumulate_scaled(int32_t *acc, uint32_t acc_stride, const int8_t *row, uint32_t count, int32_t value)
 {
     uint32_t o;

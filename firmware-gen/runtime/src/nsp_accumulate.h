@@ -31,6 +31,13 @@ typedef struct {
 void nsp_accumulate_spikes(int32_t *acc, const int32_t *start, uint32_t acc_stride, const int8_t *rows, const nsp_event_run *runs,
                            uint32_t run_count, uint32_t outputs);
 
+/*
+ * The same for one run of 1..NSP_LANE_EVENTS entries into contiguous outputs (acc_stride 1, no shift), outputs a multiple
+ * of 8: a Linear token's events, without the general kernel's per-block run and stride handling.
+ */
+void nsp_accumulate_token(int32_t *acc, const int32_t *start, const int8_t *rows, const uint32_t *first, const uint32_t *last,
+                          uint32_t outputs);
+
 /* acc[o] += row[o] * value for o < count: one event of any value (counts frames, residual sums) added directly. */
 void nsp_accumulate_scaled(int32_t *acc, uint32_t acc_stride, const int8_t *row, uint32_t count, int32_t value);
 

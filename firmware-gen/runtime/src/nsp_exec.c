@@ -447,7 +447,10 @@ static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
                 list[ones + 2u * i + 1u] = *two;
             }
             runs[0].last = list + ones + 2u * twos;
-            nsp_accumulate_spikes(out, bias_row, 1, weights, runs, 1u, outputs);
+            if ((outputs & 7u) == 0 && ones + 2u * twos != 0 && ones + 2u * twos <= NSP_LANE_EVENTS)
+                nsp_accumulate_token(out, bias_row, weights, runs[0].first, runs[0].last, outputs);
+            else
+                nsp_accumulate_spikes(out, bias_row, 1, weights, runs, 1u, outputs);
         } else {
             runs[1].first = runs[2].first = list + features - twos;
             runs[1].last = runs[2].last = list + features;
