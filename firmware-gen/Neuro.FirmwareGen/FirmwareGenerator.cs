@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Neuro.Core.Boards;
 using Neuro.Core.Errors;
+using Neuro.Program;
 
 namespace Neuro.FirmwareGen;
 
@@ -21,11 +22,12 @@ public sealed record FirmwareRequest(BoardDescriptor Board, string BoardDirector
 /// The result of <see cref="FirmwareGenerator.GenerateAsync"/>: the firmware, its footprint against the
 /// board's memories and the program's needs against what the firmware reserved for it.
 /// </summary>
-/// <param name="ArenaBytes">SRAM the firmware reserved for program buffers (exactly the program's arena when baked).</param>
+/// <param name="ArenaBytes">SRAM the firmware reserved for program buffers (exactly the program's arena in its weight placement when baked).</param>
+/// <param name="Kernels">The Conv2d/Linear kernels built in, the weight placement, and why.</param>
 public sealed record FirmwareReport(
     string Board, FirmwareShape Shape, string FirmwareVersion, string OutputDirectory, string Firmware,
     ProgramNeeds? Program, ProgramCapacity Capacity, long ArenaBytes, Footprint Footprint,
-    long FlashTotal, long FlashLeft, long SramTotal, long SramLeft, IReadOnlyList<string> BuildCommand);
+    long FlashTotal, long FlashLeft, long SramTotal, long SramLeft, IReadOnlyList<string> BuildCommand, KernelChoice Kernels);
 
 /// <summary>
 /// Emits a self-contained firmware source folder (runtime, HAL, app, board support, generated config and,
@@ -74,7 +76,9 @@ public static class FirmwareGenerator
         }
         if (needs is not null)
             ProgramFit.Check(board, capacity, needs);
-        long arena = request.Shape == FirmwareShape.Baked ? Math.Max(needs!.ArenaBytes, 4) : capacity.ArenaBytes;
+        var kernels = request.Shape == FirmwareShape.Baked ? KernelChoice.ForBaked(needs!, capacity) : KernelChoice.ForLoader(capacity);
+        long arena = request.Shape == FirmwareShape.Baked ? Math.Max(kernels.ArenaBytes, 4) : capacity.ArenaBytes;
+        progress?.Report(kernels.Reason);
 
         string output = Path.GetFullPath(request.OutputDirectory);
         CheckReplaceable(output);
@@ -82,8 +86,8 @@ public static class FirmwareGenerator
         try
         {
             progress?.Report("emitting sources");
-            var sources = Emit(request, staging, arena);
-            var command = BuildCommand(board, sources);
+            var sources = Emit(request, staging, arena, kernels);
+            var command = BuildCommand(board, sources, kernels);
             await File.WriteAllTextAsync(Path.Combine(staging, BuildScript), Script(command), cancellationToken).ConfigureAwait(false);
 
             progress?.Report($"building with {board.Toolchain.Compiler}");
@@ -99,7 +103,7 @@ public static class FirmwareGenerator
 
             var report = new FirmwareReport(board.Name, request.Shape, FirmwareVersion, output, Path.Combine(output, FirmwareFile),
                 needs, capacity, arena, footprint,
-                board.Flash.Bytes, board.Flash.Bytes - footprint.FlashBytes, board.Sram.Bytes, board.Sram.Bytes - footprint.SramBytes, command);
+                board.Flash.Bytes, board.Flash.Bytes - footprint.FlashBytes, board.Sram.Bytes, board.Sram.Bytes - footprint.SramBytes, command, kernels);
             await File.WriteAllTextAsync(Path.Combine(staging, ManifestFile), JsonSerializer.Serialize(report, ManifestOptions), cancellationToken).ConfigureAwait(false);
 
             if (Directory.Exists(output))
@@ -124,7 +128,7 @@ public static class FirmwareGenerator
     }
 
     /// <summary>Copies every source into <paramref name="root"/> and returns the C files to compile, relative to it.</summary>
-    internal static IReadOnlyList<string> Emit(FirmwareRequest request, string root, long arenaBytes)
+    internal static IReadOnlyList<string> Emit(FirmwareRequest request, string root, long arenaBytes, KernelChoice kernels)
     {
         var board = request.Board;
         string sources = FirmwareSources.Directory();
@@ -143,10 +147,12 @@ public static class FirmwareGenerator
         compile.AddRange(CopyFiles(request.BoardDirectory, root, "board", "*", compileC: true));
 
         Directory.CreateDirectory(Path.Combine(root, "generated"));
-        File.WriteAllText(Path.Combine(root, "generated", "nsp_build.h"), BuildHeader(request, arenaBytes));
+        bool image = kernels.Placement == WeightPlacement.Image;
+        File.WriteAllText(Path.Combine(root, "generated", "nsp_build.h"), BuildHeader(request, arenaBytes, image));
         if (request.Shape == FirmwareShape.Baked)
         {
-            File.WriteAllText(Path.Combine(root, "generated", "nsp_program.c"), ProgramSource(request.Program!, ProgramNeeds.Of(request.Program!, request.ProgramSource)));
+            File.WriteAllText(Path.Combine(root, "generated", "nsp_program.c"),
+                ProgramSource(request.Program!, ProgramNeeds.Of(request.Program!, request.ProgramSource), image ? RowsImage(request.Program!, request.ProgramSource) : null));
             compile.Add("generated/nsp_program.c");
         }
         return compile;
@@ -195,7 +201,7 @@ public static class FirmwareGenerator
             yield return "nsp_flash_stm32.c";
     }
 
-    internal static string BuildHeader(FirmwareRequest request, long arenaBytes)
+    internal static string BuildHeader(FirmwareRequest request, long arenaBytes, bool weightImage = false)
     {
         var board = request.Board;
         var slots = board.Slots;
@@ -210,6 +216,7 @@ public static class FirmwareGenerator
         Define(text, "NSP_FIRMWARE_VERSION", $"\"{FirmwareVersion}\"");
         Define(text, "NSP_APP_BAKED", request.Shape == FirmwareShape.Baked ? "1" : "0");
         Define(text, "NSP_APP_ARENA_BYTES", $"{arenaBytes}u");
+        Define(text, "NSP_APP_WEIGHT_IMAGE", weightImage ? "1" : "0");
         if (request.Shape == FirmwareShape.Loader)
         {
             Define(text, "NSP_APP_PROTOCOL", "nsp_link_protocol");
@@ -252,32 +259,53 @@ public static class FirmwareGenerator
     private static void Define(StringBuilder text, string name, string value) =>
         text.Append("#define ").Append(name).Append(' ').AppendLine(value);
 
-    internal static string ProgramSource(byte[] program, ProgramNeeds needs)
+    /// <summary>The transposed rows of the program's Conv2d and Linear weights, laid out as docs/spike-program.md §6.1 says.</summary>
+    private static byte[] RowsImage(byte[] program, string source)
+    {
+        var verified = ProgramVerifier.Verify(SpikeProgramFile.Read(program, source));
+        return MemoryPlan.Of(verified, program.LongLength).Transposed.Image(verified.Program);
+    }
+
+    internal static string ProgramSource(byte[] program, ProgramNeeds needs, byte[]? image = null)
     {
         var text = new StringBuilder();
         text.AppendLine("/* Generated by neuro firmware: the baked spike program. Do not edit. */");
         text.AppendLine(CultureInfo.InvariantCulture, $"/* program '{needs.Name.Replace("*/", "* /", StringComparison.Ordinal)}', {program.Length} bytes, sha256 {needs.Hash}, arena {needs.ArenaBytes} bytes */");
         text.AppendLine("#include \"nsp_app.h\"");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"const uint8_t nsp_app_baked_program[{program.Length}] __attribute__((aligned(4))) = {{");
-        for (int offset = 0; offset < program.Length; offset += 16)
-        {
-            text.Append("   ");
-            for (int i = offset; i < Math.Min(offset + 16, program.Length); i++)
-                text.Append(CultureInfo.InvariantCulture, $" 0x{program[i]:x2},");
-            text.AppendLine();
-        }
-        text.AppendLine("};");
+        AppendArray(text, "nsp_app_baked_program", program);
         text.AppendLine(CultureInfo.InvariantCulture, $"const uint32_t nsp_app_baked_program_length = {program.Length}u;");
+        if (image is not null)
+        {
+            // The rows the transposed kernels read in place of copying them into SRAM; the runtime compares every byte with
+            // the program's weights before using them (nsp_place_weights).
+            text.AppendLine();
+            AppendArray(text, "nsp_app_weight_image", image);
+            text.AppendLine(CultureInfo.InvariantCulture, $"const uint32_t nsp_app_weight_image_length = {image.Length}u;");
+        }
         return text.ToString();
     }
 
+    private static void AppendArray(StringBuilder text, string name, byte[] bytes)
+    {
+        text.AppendLine(CultureInfo.InvariantCulture, $"const uint8_t {name}[{bytes.Length}] __attribute__((aligned(4))) = {{");
+        for (int offset = 0; offset < bytes.Length; offset += 16)
+        {
+            text.Append("   ");
+            for (int i = offset; i < Math.Min(offset + 16, bytes.Length); i++)
+                text.Append(CultureInfo.InvariantCulture, $" 0x{bytes[i]:x2},");
+            text.AppendLine();
+        }
+        text.AppendLine("};");
+    }
+
     /// <summary>The compiler invocation, with paths relative to the firmware folder (so build.sh works wherever the folder goes).</summary>
-    internal static IReadOnlyList<string> BuildCommand(BoardDescriptor board, IReadOnlyList<string> sources)
+    internal static IReadOnlyList<string> BuildCommand(BoardDescriptor board, IReadOnlyList<string> sources, KernelChoice kernels)
     {
         var command = new List<string> { board.Toolchain.Compiler };
         command.AddRange(board.Toolchain.CFlags);
         command.AddRange(CommonFlags);
+        command.Add($"-DNSP_TRANSPOSED_WEIGHTS={(kernels.TransposedKernels ? 1 : 0)}");
         command.AddRange(IncludeDirectories.Select(directory => $"-I{directory}"));
         command.AddRange(sources);
         if (board.Toolchain.LinkerScript is { } script)

@@ -23,9 +23,14 @@ public sealed record NamedSize(string Name, long Bytes);
 /// The largest buffers live together where the most bytes are live at once: buffers share arena bytes once their live
 /// ranges end, so these, not the largest overall, are what a smaller arena needs shrunk.
 /// </param>
+/// <param name="ArenaBytes">The arena on the flash-layout kernels (<see cref="WeightPlacement.Flash"/>): the least it can run in.</param>
+/// <param name="ImageBytes">The transposed rows image a baked firmware keeps in flash beside the program.</param>
+/// <param name="ImageArenaBytes">The arena when the rows come from that image: + the conv ring.</param>
+/// <param name="SramArenaBytes">The arena when the rows are copied into SRAM (a loader's fast placement): + the rows.</param>
 public sealed record ProgramNeeds(
     string Name, string Hash, long FileBytes, long ArenaBytes,
-    IReadOnlyList<NamedSize> LargestBuffers, IReadOnlyList<NamedSize> LargestTensors)
+    IReadOnlyList<NamedSize> LargestBuffers, IReadOnlyList<NamedSize> LargestTensors,
+    long ImageBytes = 0, long ImageArenaBytes = 0, long SramArenaBytes = 0)
 {
     public const int Listed = 3;
 
@@ -41,7 +46,8 @@ public sealed record ProgramNeeds(
             file.LongLength,
             plan.ArenaBytes,
             [.. plan.Peak().Live.Take(Listed).Select(b => new NamedSize(b.Name, program.Buffers[b.Buffer].ByteLength))],
-            [.. program.Tensors.OrderByDescending(t => t.Data.Length).Take(Listed).Select(t => new NamedSize(t.Name, t.Data.Length))]);
+            [.. program.Tensors.OrderByDescending(t => t.Data.Length).Take(Listed).Select(t => new NamedSize(t.Name, t.Data.Length))],
+            plan.Transposed.RowsBytes, plan.ArenaFor(WeightPlacement.Image), plan.ArenaFor(WeightPlacement.Sram));
     }
 
 }
@@ -89,4 +95,48 @@ public static class ProgramFit
 
     private static string List(IReadOnlyList<NamedSize> items) =>
         items.Count == 0 ? "none" : string.Join(", ", items.Select(item => $"{item.Name} {ProgramCapacity.N(item.Bytes)} B"));
+}
+
+/// <summary>
+/// Which Conv2d/Linear kernels a firmware is built with (<c>NSP_TRANSPOSED_WEIGHTS</c>), where their weights come from, the
+/// arena that placement needs, and why (docs/firmware.md, "Kernels").
+/// </summary>
+/// <param name="TransposedKernels">Built with the output-stationary kernels on transposed rows (about 2 instructions per
+/// synaptic event on a Cortex-M4 against about 7 for the flash-layout kernels).</param>
+/// <param name="Placement">A baked program's weight placement; null for a loader, which places each program as it loads it.</param>
+public sealed record KernelChoice(bool TransposedKernels, WeightPlacement? Placement, long ArenaBytes, string Reason)
+{
+    public string Kernel => TransposedKernels ? "transposed" : "flash";
+
+    /// <summary>
+    /// A baked program gets the transposed kernels with its rows image in flash when the .nsp plus the image fit the flash
+    /// left to programs and its arena plus the conv ring fits the SRAM; otherwise the flash-layout kernels, saying which side
+    /// did not fit. Call after <see cref="ProgramFit.Check"/>: the flash-layout arena always fits then.
+    /// </summary>
+    public static KernelChoice ForBaked(ProgramNeeds needs, ProgramCapacity capacity)
+    {
+        if (needs.ImageBytes == 0)
+            return new(false, WeightPlacement.Flash, needs.ArenaBytes, "flash-layout kernels: the program has no Conv2d or Linear weights to transpose");
+        long flash = needs.FileBytes + needs.ImageBytes;
+        var misses = new List<string>();
+        if (flash > capacity.ProgramBytes)
+            misses.Add($"program + rows image {ProgramCapacity.N(flash)} B > {ProgramCapacity.N(capacity.ProgramBytes)} B of flash ({capacity.ProgramBytesBasis})");
+        if (needs.ImageArenaBytes > capacity.ArenaBytes)
+            misses.Add($"arena + conv ring {ProgramCapacity.N(needs.ImageArenaBytes)} B > {ProgramCapacity.N(capacity.ArenaBytes)} B of SRAM ({capacity.ArenaBasis})");
+        if (misses.Count == 0)
+            return new(true, WeightPlacement.Image, needs.ImageArenaBytes,
+                $"transposed kernels: rows image {ProgramCapacity.N(needs.ImageBytes)} B in flash beside the program, conv ring "
+                + $"{ProgramCapacity.N(needs.ImageArenaBytes - needs.ArenaBytes)} B in the arena");
+        return new(false, WeightPlacement.Flash, needs.ArenaBytes,
+            $"flash-layout kernels (about 3.5x the instructions per synaptic event): the transposed rows do not fit: {string.Join("; ", misses)}");
+    }
+
+    /// <summary>
+    /// A loader carries both kernels: programs arrive at run time, and the runtime copies each one's rows into the arena when
+    /// its arena plus ring plus rows fits, else runs it on the flash-layout kernels (<c>nsp_fit_weights</c>).
+    /// </summary>
+    public static KernelChoice ForLoader(ProgramCapacity capacity) =>
+        new(true, null, capacity.ArenaBytes,
+            $"transposed kernels, rows copied into the arena per program when arena + ring + rows fit {ProgramCapacity.N(capacity.ArenaBytes)} B, "
+            + "else that program runs on the flash-layout kernels");
 }

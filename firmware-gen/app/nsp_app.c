@@ -42,9 +42,10 @@ nsp_status nsp_app_load(nsp_app *app, const uint8_t *bytes, uint32_t length, int
 {
     app->loaded = 0;
     app->status = nsp_load(bytes, length, &app->program, &app->error);
-    if (app->status == NSP_OK && app->program.arena_bytes > app->arena_length) {
-        app->status = NSP_ERR_ARENA;
-        app->error.status = NSP_ERR_ARENA;
+    if (app->status == NSP_OK)
+        app->status = nsp_fit_weights(&app->program, NSP_APP_IMAGE, NSP_APP_IMAGE_LENGTH, app->arena_length);
+    if (app->status != NSP_OK && app->error.status == NSP_OK) {
+        app->error.status = app->status;
         app->error.offset = -1;
         app->error.op = -1;
         app->error.message[0] = '\0';
@@ -109,6 +110,9 @@ void nsp_app_banner(const nsp_app *app)
         nsp_app_write_u32(app->program.arena_bytes);
         nsp_app_write_text("/");
         nsp_app_write_u32(app->arena_length);
+        nsp_app_write_text(app->program.weights == NSP_WEIGHTS_IMAGE  ? " weights=image"
+                           : app->program.weights == NSP_WEIGHTS_SRAM ? " weights=sram"
+                                                                      : " weights=flash");
         nsp_app_write_text(app->slot < 0 ? " source=baked" : " source=slot");
         if (app->slot >= 0)
             nsp_app_write_u32((uint32_t)app->slot);

@@ -6,7 +6,7 @@
  * program runs samples, uploads are refused).
  *
  * nsp_build.h is written by the generator: NSP_BOARD_NAME, NSP_FIRMWARE_VERSION, NSP_APP_BAKED,
- * NSP_APP_ARENA_BYTES and NSP_APP_PROTOCOL (the nsp_app_protocol object main runs).
+ * NSP_APP_ARENA_BYTES, NSP_APP_WEIGHT_IMAGE and NSP_APP_PROTOCOL (the nsp_app_protocol object main runs).
  */
 #ifndef NSP_APP_H
 #define NSP_APP_H
@@ -55,6 +55,18 @@ extern const nsp_app_protocol nsp_link_console_protocol;
 #if defined(NSP_APP_BAKED) && NSP_APP_BAKED
 extern const uint8_t nsp_app_baked_program[];
 extern const uint32_t nsp_app_baked_program_length;
+#endif
+
+/* A baked program's transposed weight rows in flash (NSP_APP_WEIGHT_IMAGE, written by the generator), or none: then
+   nsp_fit_weights copies the rows into the arena when they fit, else runs the flash-layout kernels. */
+#if defined(NSP_APP_WEIGHT_IMAGE) && NSP_APP_WEIGHT_IMAGE
+extern const uint8_t nsp_app_weight_image[];
+extern const uint32_t nsp_app_weight_image_length;
+#define NSP_APP_IMAGE nsp_app_weight_image
+#define NSP_APP_IMAGE_LENGTH nsp_app_weight_image_length
+#else
+#define NSP_APP_IMAGE ((const uint8_t *)0)
+#define NSP_APP_IMAGE_LENGTH 0u
 #endif
 
 #endif

@@ -24,10 +24,18 @@ public sealed record MemoryLine(string Op, long FlashBytes, long StepSramBytes, 
 /// </summary>
 /// <param name="Lines">Per op, the bytes it reads from flash and writes to SRAM (its outputs' sizes, before sharing).</param>
 /// <param name="Buffers">Every buffer's arena placement, in buffer-table order.</param>
+/// <param name="ArenaBytes">The arena of the flash-layout kernels (<see cref="WeightPlacement.Flash"/>): buffers and event list.</param>
+/// <param name="Transposed">The regions a runtime with the transposed-weight kernels adds after the event list.</param>
 public sealed record MemoryPlan(
     string Program, long FlashBytes, long TensorBytes, long ArenaBytes, long EventListBytes, IReadOnlyList<MemoryLine> Lines,
-    IReadOnlyList<BufferPlacement> Buffers)
+    IReadOnlyList<BufferPlacement> Buffers, TransposedLayout Transposed)
 {
+    /// <summary>The arena <paramref name="placement"/> needs; the placements' arenas are prefixes of one another.</summary>
+    public long ArenaFor(WeightPlacement placement) => Transposed.ArenaBytes(placement);
+
+    /// <summary>Flash beside the .nsp file: the rows image a baked firmware keeps for <see cref="WeightPlacement.Image"/>.</summary>
+    public long ExtraFlashFor(WeightPlacement placement) => placement == WeightPlacement.Image ? Transposed.RowsBytes : 0;
+
     /// <summary>Bytes of the file that are not tensor data: header, names, shapes, op records.</summary>
     public long TableBytes => FlashBytes - TensorBytes;
 
@@ -58,7 +66,8 @@ public sealed record MemoryPlan(
         if (eventList > 0)
             lines.Add(new MemoryLine("event list", 0, eventList, 0));
         var placements = ArenaPlacement.Of(p);
-        return new MemoryPlan(p.Name, fileBytes, tensors, ArenaPlacement.BuffersEnd(placements) + eventList, eventList, lines, placements);
+        long arena = ArenaPlacement.BuffersEnd(placements) + eventList;
+        return new MemoryPlan(p.Name, fileBytes, tensors, arena, eventList, lines, placements, TransposedLayout.Of(p, arena));
     }
 
     /// <summary>The plan of a program as <see cref="SpikeProgramFile"/> would store it.</summary>
@@ -124,6 +133,106 @@ public sealed record MemoryPlan(
     }
 
     internal static string Bytes(long bytes) => bytes.ToString("N0", CultureInfo.InvariantCulture) + " B";
+}
+
+/// <summary>Where Conv2d and Linear read their weights (docs/spike-program.md §6.1); the values are the C runtime's <c>nsp_weights</c>.</summary>
+public enum WeightPlacement
+{
+    /// <summary>The program's own <c>[O, fan-in]</c> tensors in place (flash); the flash-layout kernels. Arena: buffers and event list.</summary>
+    Flash = 0,
+
+    /// <summary>Transposed rows in a const image beside the program (a baked firmware's flash). Arena: + the conv ring.</summary>
+    Image = 1,
+
+    /// <summary>Transposed rows copied into the arena at every sample's start. Arena: + the ring + the rows.</summary>
+    Sram = 2,
+}
+
+/// <summary>One Conv2d or Linear's transposed rows: its op index, the offset of its first row and its bytes.</summary>
+public sealed record WeightRows(int Op, string Name, long Offset, long Bytes);
+
+/// <summary>
+/// The regions the transposed-weight kernels add after the event list (docs/spike-program.md §6.1), as the C runtime's
+/// <c>nsp_load</c> lays them out: the conv ring (the largest over the convs of three sorted input rows, 12·(W + 1 + W·C)
+/// bytes, or for a lane-scatter conv 16·H·W bytes of lanes per <see cref="LaneGroups"/>), then every Conv2d and Linear's weights as int8 rows <c>[fan-in, O]</c> in op order, each row padded with zeros
+/// to <see cref="Stride"/> bytes.
+/// </summary>
+/// <param name="RingOffset">Where the ring starts: the flash-layout arena's end.</param>
+/// <param name="RowsOffset">Where the rows start: the ring's end; image offsets count from here.</param>
+public sealed record TransposedLayout(long RingOffset, long RingBytes, long RowsOffset, long RowsBytes, IReadOnlyList<WeightRows> Rows)
+{
+    /// <summary>
+    /// Groups of 8 output channels the runtime's lane-scatter conv kernel holds per output pixel (1 for 5–8 output
+    /// channels, 2 for 13–16, when at most 255 spikes reach an output pixel per step), or 0 for the sorted-rows kernel.
+    /// Its ring is 16 bytes of lanes per group and output pixel instead of three sorted input rows.
+    /// </summary>
+    public static int LaneGroups(int inputChannels, int outputChannels) =>
+        inputChannels * 9 > 255 ? 0 : outputChannels is >= 5 and <= 8 ? 1 : outputChannels is >= 13 and <= 16 ? 2 : 0;
+
+    /// <summary>Bytes of one transposed row: the output channels padded to whole words, so every row starts word-aligned.</summary>
+    public static int Stride(int outputs) => (outputs + 3) & ~3;
+
+    public long ArenaBytes(WeightPlacement placement) => placement switch
+    {
+        WeightPlacement.Flash => RingOffset,
+        WeightPlacement.Image => RowsOffset,
+        _ => RowsOffset + RowsBytes,
+    };
+
+    /// <summary>The layout after a flash-layout arena of <paramref name="flashArena"/> bytes.</summary>
+    public static TransposedLayout Of(SpikeProgram program, long flashArena)
+    {
+        long ring = 0;
+        foreach (var conv in program.Ops.OfType<Conv2dOp>())
+        {
+            var shape = program.Buffers[conv.Input].Shape;
+            int outputs = program.Buffers[conv.Output].Shape[0];
+            int groups = LaneGroups(shape[0], outputs);
+            ring = Math.Max(ring, groups > 0 ? 16L * groups * shape[1] * shape[2] : 12L * (shape[2] + 1L + (long)shape[2] * shape[0]));
+        }
+        long rowsOffset = flashArena + ring, offset = rowsOffset;
+        var rows = new List<WeightRows>();
+        for (int i = 0; i < program.Ops.Length; i++)
+        {
+            if (WeightsOf(program.Ops[i]) is not { } index)
+                continue;
+            var weights = program.Tensors[index];
+            long bytes = weights.Data.Length / weights.Shape[0] * (long)Stride(weights.Shape[0]);
+            rows.Add(new WeightRows(i, program.Ops[i].Name, offset, bytes));
+            offset += bytes;
+        }
+        return new TransposedLayout(flashArena, ring, rowsOffset, offset - rowsOffset, rows);
+    }
+
+    /// <summary>
+    /// The rows as a <see cref="WeightPlacement.Image"/> holds them: byte <c>Rows[k].Offset − RowsOffset + f·stride + o</c>
+    /// is weight <c>[o, f]</c> of the k-th Conv2d/Linear (0 in a row's padding). The runtime compares every byte with the
+    /// program before it uses an image.
+    /// </summary>
+    public byte[] Image(SpikeProgram program)
+    {
+        var image = new byte[RowsBytes];
+        foreach (var rows in Rows)
+        {
+            var weights = program.Tensors[WeightsOf(program.Ops[rows.Op])!.Value];
+            int outputs = weights.Shape[0], fanIn = weights.Data.Length / outputs, stride = Stride(outputs);
+            var data = weights.Data;
+            long start = rows.Offset - RowsOffset;
+            for (int f = 0; f < fanIn; f++)
+            {
+                for (int o = 0; o < outputs; o++)
+                    image[start + (long)f * stride + o] = data[o * fanIn + f];
+            }
+        }
+        return image;
+    }
+
+    private static int? WeightsOf(Op op) => op switch
+    {
+        Conv2dOp conv => conv.Weights,
+        LinearOp linear => linear.Weights,
+        _ => null,
+    };
 }
 
 /// <summary>A plan against one board: used and available bytes of each memory.</summary>

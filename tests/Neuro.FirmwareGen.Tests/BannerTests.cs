@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Neuro.Core.Boards;
 using Neuro.FirmwareGen.Tests.Support;
+using Neuro.Program;
 
 namespace Neuro.FirmwareGen.Tests;
 
@@ -30,8 +31,12 @@ public partial class BannerTests
         Assert.Equal(FirmwareGenerator.FirmwareVersion, match.Groups["version"].Value);
         Assert.Equal(name, match.Groups["board"].Value);
         Assert.Equal(needs.Hash, match.Groups["hash"].Value);
-        Assert.Equal(needs.ArenaBytes.ToString(), match.Groups["needed"].Value);
-        Assert.Equal(needs.ArenaBytes.ToString(), match.Groups["reserved"].Value);
+        // The shipped configuration: transposed kernels reading the generator's rows image from flash, which the runtime
+        // accepted only because every byte matched the program; the arena is the flash-layout one plus the conv ring.
+        Assert.Equal(WeightPlacement.Image, report.Kernels.Placement);
+        Assert.Equal("image", match.Groups["weights"].Value);
+        Assert.Equal(needs.ImageArenaBytes.ToString(), match.Groups["needed"].Value);
+        Assert.Equal(needs.ImageArenaBytes.ToString(), match.Groups["reserved"].Value);
 
         // The banner is followed by the 0x00 that lets a link host's frame parser start clean (the baked link).
         port.Write("info\n");
@@ -85,6 +90,6 @@ public partial class BannerTests
         Assert.Equal("mine", File.ReadAllText(notes));
     }
 
-    [GeneratedRegex(@"^neuro-firmware (?<version>\S+) board=(?<board>\S+) program=(?<hash>[0-9a-f]{64}) name=\S* arena=(?<needed>\d+)/(?<reserved>\d+) source=baked status=ok cycles=\S+$")]
+    [GeneratedRegex(@"^neuro-firmware (?<version>\S+) board=(?<board>\S+) program=(?<hash>[0-9a-f]{64}) name=\S* arena=(?<needed>\d+)/(?<reserved>\d+) weights=(?<weights>\S+) source=baked status=ok cycles=\S+$")]
     private static partial Regex Banner();
 }

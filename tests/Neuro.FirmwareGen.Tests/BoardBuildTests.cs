@@ -19,7 +19,7 @@ public class BoardBuildTests(ITestOutputHelper log)
 
         Assert.True(File.Exists(report.Firmware));
         Assert.True(report.FlashLeft >= 0 && report.SramLeft >= 0);
-        Assert.True(report.Footprint.FlashBytes <= board.Reserve.FlashBytes);
+        Assert.True(report.Footprint.FlashBytes <= board.Reserve.FlashBytes, $"host loader code {report.Footprint.FlashBytes} B > reserve {board.Reserve.FlashBytes} B");
     }
 
     [Theory]
@@ -49,17 +49,21 @@ public class BoardBuildTests(ITestOutputHelper log)
         Assert.True(loader.Footprint.FlashBytes <= board.Reserve.FlashBytes, $"{name}: code {loader.Footprint.FlashBytes} B > reserve {board.Reserve.FlashBytes} B");
         Assert.True(runtimeSram <= board.Reserve.SramBytes, $"{name}: runtime SRAM {runtimeSram} B > reserve {board.Reserve.SramBytes} B");
         Assert.True(runtimeSram >= 0, $"{name}: LinkRam.Bytes {LinkRam.Bytes(board)} B is more than the link and runtime take");
-        // A baked firmware reserves exactly the program's arena and carries the program in flash instead of slots.
+        // A baked firmware reserves exactly the program's arena in its weight placement (the rows image in flash, the conv
+        // ring in SRAM) and carries the program and the image in flash instead of slots.
         // Its link is sized for the program (LinkRam.BakedBytes must cover it); console-only, its SRAM is the runtime's.
-        Assert.Equal(needs.ArenaBytes, baked.ArenaBytes);
+        Assert.Equal(WeightPlacement.Image, baked.Kernels.Placement);
+        Assert.Equal(needs.ImageArenaBytes, baked.ArenaBytes);
+        Assert.Contains("-DNSP_TRANSPOSED_WEIGHTS=1", loader.BuildCommand);
         long bakedLinkSram = baked.Footprint.SramBytes - console.Footprint.SramBytes;
         long bakedInput = SpikeProgramFile.Read(program).Input.FrameLength;
         Assert.InRange(bakedLinkSram, 1, LinkRam.BakedBytes(new BakedInput(bakedInput, 1)));
-        long consoleRuntimeSram = console.Footprint.SramBytes - needs.ArenaBytes;
+        long consoleRuntimeSram = console.Footprint.SramBytes - needs.ImageArenaBytes;
         Assert.InRange(consoleRuntimeSram - runtimeSram, -512, 1024 + 512);
-        Assert.True(baked.Footprint.FlashBytes - program.Length <= board.Reserve.FlashBytes,
-            $"{name}: baked code with the link {baked.Footprint.FlashBytes - program.Length} B > flash reserve {board.Reserve.FlashBytes} B");
-        Assert.True(baked.Footprint.Text >= program.Length, $"{name}: baked text {baked.Footprint.Text} does not hold the {program.Length}-byte program");
+        long programFlash = program.Length + needs.ImageBytes;
+        Assert.True(baked.Footprint.FlashBytes - programFlash <= board.Reserve.FlashBytes,
+            $"{name}: baked code with the link {baked.Footprint.FlashBytes - programFlash} B > flash reserve {board.Reserve.FlashBytes} B");
+        Assert.True(baked.Footprint.Text >= programFlash, $"{name}: baked text {baked.Footprint.Text} does not hold the {program.Length}-byte program and its {needs.ImageBytes}-byte rows image");
     }
 
     [Fact]

@@ -21,7 +21,28 @@ public class GestureModelTests(ITestOutputHelper log)
         using var board = await EmulatedBoard.StartAsync(BoardCatalog.Load("netduinoplus2"), report.Firmware, Path.Combine(firmware.Root, "nd2.pty"), CancellationToken.None);
         using var port = new SerialPort(board.SerialPath);
         string banner = port.ReadLine(TimeSpan.FromSeconds(15));
-        Assert.Contains($"program={needs.Hash} name=gesture-16 arena={needs.ArenaBytes}/{needs.ArenaBytes} source=baked status=ok", banner);
+        Assert.Equal(WeightPlacement.Image, report.Kernels.Placement);
+        Assert.Contains($"program={needs.Hash} name=gesture-16 arena={needs.ImageArenaBytes}/{needs.ImageArenaBytes} weights=image source=baked status=ok", banner);
+    }
+
+    public static TheoryData<string> Microcontrollers() => new(BoardCatalog.List().Where(board => board.Core != "host").Select(board => board.Name));
+
+    [Theory]
+    [MemberData(nameof(Microcontrollers))]
+    public async Task The_gesture_sized_model_at_16x16_bakes_into_every_microcontroller_with_the_fast_kernels_and_its_rows_in_flash(string name)
+    {
+        using var firmware = new Firmware();
+        byte[] program = SpikeProgramFile.ToBytes(ProgramVerifier.Verify(GestureSizedProgram.Build(side: 16)).Program);
+        var needs = ProgramNeeds.Of(program, "gesture-16");
+
+        var report = await firmware.BuildAsync(name, FirmwareShape.Baked, program);
+        log.WriteLine($"gesture-16 on {name}: text {report.Footprint.Text} data {report.Footprint.Data} bss {report.Footprint.Bss}, arena {report.ArenaBytes} "
+            + $"(plan: flash kernels {needs.ArenaBytes}, rows image {needs.ImageArenaBytes}), flash left {report.FlashLeft}, SRAM left {report.SramLeft}; {report.Kernels.Reason}");
+
+        Assert.Equal(WeightPlacement.Image, report.Kernels.Placement);
+        Assert.Equal(needs.ImageArenaBytes, report.ArenaBytes);
+        Assert.True(report.Footprint.Text >= needs.FileBytes + needs.ImageBytes, $"{name}: text {report.Footprint.Text} B does not hold the program and its rows image");
+        Assert.True(report.FlashLeft >= 0 && report.SramLeft >= 0);
     }
 
     [Fact]

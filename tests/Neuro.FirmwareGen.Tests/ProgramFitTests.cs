@@ -33,6 +33,44 @@ public class ProgramFitTests
     }
 
     [Fact]
+    public async Task A_baked_program_whose_conv_ring_does_not_fit_falls_back_to_the_flash_kernels_and_says_why()
+    {
+        using var firmware = new Firmware();
+        byte[] program = Firmware.RandomProgram(11);
+        var needs = ProgramNeeds.Of(program, "seed 11");
+        Assert.True(needs.ImageArenaBytes > needs.ArenaBytes, "seed 11 should have a conv ring");
+        var real = BoardCatalog.Load("host");
+        // Exactly the flash-layout arena left to programs: the transposed kernels' ring does not fit.
+        var tight = real with { Sram = real.Sram with { Bytes = real.Reserve.SramBytes + needs.ArenaBytes } };
+        var request = new FirmwareRequest(tight, BoardCatalog.DirectoryOf("host"), FirmwareShape.Baked, program, "seed 11", Path.Combine(firmware.Root, "tight"), Link: false);
+
+        var report = await FirmwareGenerator.GenerateAsync(request, null, CancellationToken.None);
+
+        Assert.False(report.Kernels.TransposedKernels);
+        Assert.Equal(WeightPlacement.Flash, report.Kernels.Placement);
+        Assert.Contains($"arena + conv ring {needs.ImageArenaBytes:N0} B > {needs.ArenaBytes:N0} B of SRAM", report.Kernels.Reason);
+        Assert.Contains("-DNSP_TRANSPOSED_WEIGHTS=0", report.BuildCommand);
+        Assert.Equal(needs.ArenaBytes, report.ArenaBytes);
+        using var board = await EmulatedBoard.StartAsync(real, report.Firmware, Path.Combine(firmware.Root, "tight.pty"), CancellationToken.None);
+        using var port = new SerialPort(board.SerialPath);
+        Assert.Contains($"arena={needs.ArenaBytes}/{needs.ArenaBytes} weights=flash source=baked status=ok", port.ReadLine(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
+    public void A_baked_program_gets_the_transposed_kernels_only_when_its_rows_image_fits_the_flash_left()
+    {
+        var needs = ProgramNeeds.Of(Firmware.RandomProgram(11), "seed 11");
+        var roomy = new ProgramCapacity(FirmwareShape.Baked, needs.FileBytes + needs.ImageBytes, "flash", needs.ImageArenaBytes, "sram");
+
+        var fast = KernelChoice.ForBaked(needs, roomy);
+        var slow = KernelChoice.ForBaked(needs, roomy with { ProgramBytes = needs.FileBytes + needs.ImageBytes - 1 });
+
+        Assert.Equal((true, WeightPlacement.Image, needs.ImageArenaBytes), (fast.TransposedKernels, fast.Placement, fast.ArenaBytes));
+        Assert.Equal((false, WeightPlacement.Flash, needs.ArenaBytes), (slow.TransposedKernels, slow.Placement, slow.ArenaBytes));
+        Assert.Contains($"program + rows image {needs.FileBytes + needs.ImageBytes:N0} B > {needs.FileBytes + needs.ImageBytes - 1:N0} B of flash", slow.Reason);
+    }
+
+    [Fact]
     public void A_loader_offers_one_slot_and_the_sram_its_ram_slots_and_serial_link_leave()
     {
         var board = BoardCatalog.Load("netduinoplus2");

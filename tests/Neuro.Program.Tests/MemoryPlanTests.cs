@@ -41,6 +41,52 @@ public class MemoryPlanTests
     }
 
     [Fact]
+    public void Worked_example_of_the_weight_placements_adds_up_by_hand()
+    {
+        var tiny = Tiny();
+        var plan = MemoryPlan.Of(tiny);
+        // Ring: conv input [1, 1, 2]: 12 · (2 + 1 + 2·1) = 60 B after the 24-byte flash arena; rows: 9 of stride 4 at 84.
+        var layout = plan.Transposed;
+        Assert.Equal((24L, 60L, 84L, 36L), (layout.RingOffset, layout.RingBytes, layout.RowsOffset, layout.RowsBytes));
+        Assert.Equal([new WeightRows(0, "c", 84, 36)], layout.Rows);
+        Assert.Equal([24L, 84, 120], new[] { WeightPlacement.Flash, WeightPlacement.Image, WeightPlacement.Sram }.Select(plan.ArenaFor));
+        Assert.Equal(36, plan.ExtraFlashFor(WeightPlacement.Image));
+        Assert.Equal(0, plan.ExtraFlashFor(WeightPlacement.Sram));
+        // Row f holds weight [0, f] then three zeros: only the centre tap (f = 4) is 1.
+        var image = plan.Transposed.Image(tiny.Program);
+        Assert.Equal(36, image.Length);
+        Assert.Equal(Enumerable.Range(0, 36).Select(i => (byte)(i == 16 ? 1 : 0)), image);
+    }
+
+    [Fact]
+    public void Rows_of_a_linear_are_its_input_columns_with_output_channels_fastest_padded_to_whole_words()
+    {
+        var b = new ProgramBuilder("linear", new InputSpec(2, 1, 1, 1, FrameEncoding.Binary, SplitMode.Number, 1, 1, 1));
+        // Weights [5 outputs, 2 inputs] = o·10 + f.
+        b.Linear("fc", b.ToTokens("t", b.Input), 5, [.. Enumerable.Range(0, 10).Select(i => (sbyte)(i / 2 * 10 + i % 2))]);
+        var program = b.BuildVerified().Program;
+        var layout = MemoryPlan.Of(b.BuildVerified()).Transposed;
+        Assert.Equal(0, layout.RingBytes);
+        Assert.Equal(16, layout.RowsBytes);
+        Assert.Equal(new byte[] { 0, 10, 20, 30, 40, 0, 0, 0, 1, 11, 21, 31, 41, 0, 0, 0 }, layout.Image(program));
+    }
+
+    [Theory]
+    [InlineData(2, 8, 16 * 4 * 4)]            // lane scatter, one group of 8 channels: 16 B per output pixel
+    [InlineData(2, 5, 16 * 4 * 4)]
+    [InlineData(2, 16, 2 * 16 * 4 * 4)]       // two groups
+    [InlineData(2, 12, 12 * (4 + 1 + 4 * 2))] // rows of 12 bytes: the sorted-rows kernel, three rows of W + 1 + W·C words
+    [InlineData(29, 8, 12 * (4 + 1 + 4 * 29))] // 29·9 > 255 spikes could reach a lane: sorted rows
+    public void The_ring_is_the_lanes_of_a_narrow_conv_or_three_sorted_input_rows(int inputs, int outputs, long ring)
+    {
+        var b = new ProgramBuilder("ring", new InputSpec(inputs, 4, 4, 1, FrameEncoding.Binary, SplitMode.Number, 1, 4, 4));
+        b.Lif("l", b.Conv2d("c", b.Input, outputs, new sbyte[outputs * inputs * 9]), [1], IntegerMath.MaxLeak);
+        var plan = MemoryPlan.Of(b.BuildVerified());
+        Assert.Equal(ring, plan.Transposed.RingBytes);
+        Assert.Equal(plan.ArenaBytes, plan.Transposed.RingOffset);
+    }
+
+    [Fact]
     public void The_event_list_holds_one_int32_per_input_column_of_the_widest_linear()
     {
         var b = new ProgramBuilder("linears", new InputSpec(1, 4, 6, 1, FrameEncoding.Binary, SplitMode.Number, 1, 6, 4));

@@ -7,7 +7,10 @@ namespace Neuro.Runtime.Tests;
 /// <summary>
 /// The transposed-weight build's accumulation kernels (src/nsp_accumulate.c: 16-bit lanes folded into int32 every 255
 /// events) at their edges: more than 255 events per accumulator, weights at -128 and 127, channel counts that are not a
-/// multiple of the 8-channel block, values above 1, and a conv whose spike lists do not fit the scratch (flash kernel).
+/// multiple of the 8-channel block, values above 1, and a narrow conv (40 channels on 3x3 into 3) whose sorted rows take
+/// 13 times its output's bytes: the ring is sized by the widest conv input (spec 6.1), so it runs the lane kernel too;
+/// and convs into 5-8 and 13-16 channels, which scatter input spikes into per-pixel lanes (nsp_accumulate_lanes8, one or
+/// two groups of 8 channels) at the lanes' limit.
 /// Host (ASan + UBSan, the lanes written in C) and Cortex-M4 under QEMU (SXTAB16) against the reference interpreter.
 /// </summary>
 public sealed class AccumulationKernelTests
@@ -17,6 +20,7 @@ public sealed class AccumulationKernelTests
     {
         { "linear", 13 }, { "linear", 3 }, { "linear", 8 }, { "linear", 21 },
         { "conv", 13 }, { "conv", 5 }, { "conv", 16 }, { "narrow-conv", 3 },
+        { "lanes-conv", 8 }, { "lanes-conv", 5 }, { "lanes-conv", 7 }, { "lanes-conv", 16 }, { "lanes-conv", 13 },
     };
 
     [Theory]
@@ -28,6 +32,8 @@ public sealed class AccumulationKernelTests
             var report = HostGoldenTests.RunHost(SpikeProgramFile.ToBytes(verified.Program), [.. samples.SelectMany(s => s)], trace: true,
                 transposedWeights: true, sanitized: true);
             AssertAll(verified, samples, report, $"{shape} O={outputs} on the host");
+            // The ring the kernel used (sorted rows or lanes) is the one the plan reserved.
+            Assert.Equal(MemoryPlan.Of(verified).ArenaFor(WeightPlacement.Sram), report.ArenaBytes);
         }
     }
 
@@ -35,6 +41,9 @@ public sealed class AccumulationKernelTests
     [InlineData("linear", 13)]
     [InlineData("conv", 13)]
     [InlineData("conv", 5)]
+    [InlineData("lanes-conv", 8)]
+    [InlineData("lanes-conv", 5)]
+    [InlineData("lanes-conv", 13)]
     public void Extreme_weights_over_long_spike_runs_match_the_reference_on_the_cortex_m4(string shape, int outputs)
     {
         foreach (var (verified, samples) in Cases(shape, outputs))
@@ -95,6 +104,9 @@ public sealed class AccumulationKernelTests
         {
             "linear" => new InputSpec(600, 1, 2, 2, encoding, SplitMode.Number, 1, 2, 2),
             "conv" => new InputSpec(40, 32, 4, 2, encoding, SplitMode.Number, 1, 4, 32),
+            // 28 channels: an interior output pixel meets 28 x 9 = 252 spikes, the most a lane of the lane-scatter conv may
+            // take (252 x -128 = -32256); width 8 takes its word-at-a-time scan, width 6 the byte scan.
+            "lanes-conv" => new InputSpec(28, 5, outputs % 8 == 0 ? 8 : 6, 2, encoding, SplitMode.Number, 1, outputs % 8 == 0 ? 8 : 6, 5),
             _ => new InputSpec(40, 3, 3, 2, encoding, SplitMode.Number, 1, 3, 3),
         };
         var b = new ProgramBuilder($"{shape}-{outputs}", input);

@@ -9,17 +9,20 @@ public sealed class HostGoldenTests
 {
     private const int SamplesPerProgram = 4;
 
-    /// <summary>45 programs; every third also through the build that runs on transposed weight copies.</summary>
-    public static TheoryData<ulong, bool> Seeds
+    /// <summary>
+    /// 45 programs on the flash-only build; each also through the transposed-weights build, in turn with its rows copied to
+    /// the arena (a loader's choice), read from a rows image (a baked firmware's) and on the flash kernels (a loader's
+    /// fallback when the copies do not fit).
+    /// </summary>
+    public static TheoryData<ulong, bool, WeightPlacement> Seeds
     {
         get
         {
-            var data = new TheoryData<ulong, bool>();
+            var data = new TheoryData<ulong, bool, WeightPlacement>();
             for (ulong seed = 0; seed < 45; seed++)
             {
-                data.Add(seed, false);
-                if (seed % 3 == 0)
-                    data.Add(seed, true);
+                data.Add(seed, false, WeightPlacement.Flash);
+                data.Add(seed, true, (seed % 3) switch { 0 => WeightPlacement.Sram, 1 => WeightPlacement.Image, _ => WeightPlacement.Flash });
             }
             return data;
         }
@@ -27,17 +30,19 @@ public sealed class HostGoldenTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void Generated_programs_give_the_reference_buffers_counters_and_logits(ulong seed, bool transposedWeights)
+    public void Generated_programs_give_the_reference_buffers_counters_and_logits(ulong seed, bool transposedWeights, WeightPlacement placement)
     {
         var verified = ProgramVerifier.Verify(RandomProgramGenerator.Generate(seed));
         var samples = Enumerable.Range(0, SamplesPerProgram).Select(i => RandomProgramGenerator.Sample(verified.Program, seed * 31 + (ulong)i)).ToArray();
-        var report = RunHost(SpikeProgramFile.ToBytes(verified.Program), samples.SelectMany(s => s).ToArray(), trace: true, transposedWeights, sanitized: true);
+        var plan = MemoryPlan.Of(verified);
+        var report = RunHost(SpikeProgramFile.ToBytes(verified.Program), samples.SelectMany(s => s).ToArray(), trace: true, transposedWeights, sanitized: true,
+            placement == WeightPlacement.Image ? plan.Transposed.Image(verified.Program) : null, flash: transposedWeights && placement == WeightPlacement.Flash);
 
         Assert.Equal("ok", report.LoadStatus);
         Assert.Equal(SamplesPerProgram, report.Samples.Count);
-        if (!transposedWeights)
-            Assert.Equal(MemoryPlan.Of(verified).ArenaBytes, report.ArenaBytes);
-        Assert.Equal(MemoryPlan.Of(verified).Buffers.Select(b => b.Offset), report.Offsets);
+        Assert.Equal(placement, report.Weights.Placement);
+        Assert.Equal(plan.ArenaFor(placement), report.ArenaBytes);
+        Assert.Equal(plan.Buffers.Select(b => b.Offset), report.Offsets);
         for (int i = 0; i < samples.Length; i++)
         {
             Assert.Equal(verified.Program.Buffers.Length * verified.Program.Input.TimeSteps, report.Samples[i].Traces.Count);
@@ -60,14 +65,25 @@ public sealed class HostGoldenTests
         Assert.ThrowsAny<Neuro.Core.Errors.NeuroException>(() => new ReferenceInterpreter(verified).Run(sample));
     }
 
-    public static RuntimeReport RunHost(byte[] program, byte[] samples, bool trace, bool transposedWeights = false, bool sanitized = false)
+    /// <summary>Runs nsp_host; <paramref name="image"/> places the weights as that rows image, <paramref name="flash"/> on the flash kernels.</summary>
+    public static RuntimeReport RunHost(byte[] program, byte[] samples, bool trace, bool transposedWeights = false, bool sanitized = false,
+        byte[]? image = null, bool flash = false)
     {
         string directory = Toolchain.NewTemporaryDirectory();
         try
         {
             File.WriteAllBytes(Path.Combine(directory, "program.nsp"), program);
             File.WriteAllBytes(Path.Combine(directory, "samples.bin"), samples);
-            string[] arguments = trace ? ["program.nsp", "samples.bin", "--trace"] : ["program.nsp", "samples.bin"];
+            var arguments = new List<string> { "program.nsp", "samples.bin" };
+            if (trace)
+                arguments.Add("--trace");
+            if (image is not null)
+            {
+                File.WriteAllBytes(Path.Combine(directory, "image.bin"), image);
+                arguments.AddRange(["--image", "image.bin"]);
+            }
+            if (flash)
+                arguments.Add("--flash");
             var result = Toolchain.Run(Toolchain.HostDriverPath(transposedWeights, sanitized), arguments, directory, TimeSpan.FromSeconds(30));
             Assert.True(result.ExitCode is 0 or 2, $"nsp_host failed ({result.ExitCode}): {result.Error}");
             return RuntimeReport.Parse(result.Output);

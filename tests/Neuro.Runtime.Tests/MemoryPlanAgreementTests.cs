@@ -33,16 +33,49 @@ public sealed class MemoryPlanAgreementTests
     }
 
     [Fact]
-    public void The_transposed_weights_build_places_buffers_the_same_and_adds_its_copies_after_the_event_list()
+    public void The_runtime_lays_out_the_conv_ring_and_every_weight_row_where_the_memory_plan_does_in_every_placement()
     {
-        for (ulong seed = 2000; seed < 2040; seed++)
+        int withRing = 0;
+        for (ulong seed = 2000; seed < 2060; seed++)
         {
             var verified = ProgramVerifier.Verify(RandomProgramGenerator.Generate(seed));
             var plan = MemoryPlan.Of(verified);
-            var report = HostGoldenTests.RunHost(SpikeProgramFile.ToBytes(verified.Program), [], trace: false, transposedWeights: true);
+            var file = SpikeProgramFile.ToBytes(verified.Program);
+            var layout = plan.Transposed;
+            var expectedRows = layout.Rows.ToDictionary(r => r.Op, r => r.Offset);
 
-            Assert.Equal(plan.Buffers.Select(b => b.Offset), report.Offsets);
-            Assert.True(report.ArenaBytes >= plan.ArenaBytes, $"program {seed}: transposed arena {report.ArenaBytes} B below the plan's {plan.ArenaBytes} B");
+            foreach (var (placement, report) in new[]
+            {
+                (WeightPlacement.Flash, HostGoldenTests.RunHost(file, [], trace: false)),
+                (WeightPlacement.Sram, HostGoldenTests.RunHost(file, [], trace: false, transposedWeights: true)),
+                (WeightPlacement.Image, HostGoldenTests.RunHost(file, [], trace: false, transposedWeights: true, image: layout.Image(verified.Program))),
+                (WeightPlacement.Flash, HostGoldenTests.RunHost(file, [], trace: false, transposedWeights: true, flash: true)),
+            })
+            {
+                Assert.Equal("ok", report.LoadStatus);
+                Assert.Equal((placement, layout.RingOffset, layout.RowsOffset, layout.RowsBytes), report.Weights);
+                Assert.True(plan.ArenaFor(placement) == report.ArenaBytes, $"program {seed}, {placement}: runtime arena {report.ArenaBytes} B, plan {plan.ArenaFor(placement)} B");
+                Assert.Equal(plan.Buffers.Select(b => b.Offset), report.Offsets);
+                Assert.Equal(expectedRows, report.Rows);
+            }
+            if (layout.RingBytes > 0 && layout.RowsBytes > 0)
+                withRing++;
         }
+        Assert.True(withRing > 20, $"only {withRing} programs have both a conv ring and weight rows");
+    }
+
+    [Fact]
+    public void A_rows_image_that_differs_from_the_program_in_one_byte_or_its_length_is_refused()
+    {
+        var verified = ProgramVerifier.Verify(RandomProgramGenerator.Generate(2001));
+        var file = SpikeProgramFile.ToBytes(verified.Program);
+        var image = MemoryPlan.Of(verified).Transposed.Image(verified.Program);
+        Assert.NotEmpty(image);
+
+        var flipped = (byte[])image.Clone();
+        flipped[image.Length / 2] ^= 0x40;
+        Assert.Equal("verify", HostGoldenTests.RunHost(file, [], trace: false, transposedWeights: true, image: flipped).LoadStatus);
+        Assert.Equal("verify", HostGoldenTests.RunHost(file, [], trace: false, transposedWeights: true, image: image[..^4]).LoadStatus);
+        Assert.Equal("ok", HostGoldenTests.RunHost(file, [], trace: false, transposedWeights: true, image: image).LoadStatus);
     }
 }

@@ -10,23 +10,33 @@ namespace Neuro.Runtime.Tests;
 /// </summary>
 public sealed class QemuGoldenTests
 {
-    /// <summary>Three programs on the build that runs weights from the program bytes, three on transposed copies.</summary>
-    public static TheoryData<ulong, bool> Seeds => new() { { 100, false }, { 101, false }, { 102, false }, { 103, true }, { 104, true }, { 105, true } };
+    /// <summary>
+    /// Two programs on the build that runs weights from the program bytes; on the transposed-weights build (what
+    /// <c>neuro firmware</c> ships) two with rows copied to the arena, two with a rows image (baked), one on its flash kernels.
+    /// </summary>
+    public static TheoryData<ulong, bool, WeightPlacement> Seeds => new()
+    {
+        { 100, false, WeightPlacement.Flash }, { 101, false, WeightPlacement.Flash }, { 102, true, WeightPlacement.Sram },
+        { 103, true, WeightPlacement.Sram }, { 104, true, WeightPlacement.Image }, { 105, true, WeightPlacement.Image },
+        { 106, true, WeightPlacement.Flash },
+    };
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void The_cortex_m4_build_gives_the_reference_buffers_counters_and_logits(ulong seed, bool transposedWeights)
+    public void The_cortex_m4_build_gives_the_reference_buffers_counters_and_logits(ulong seed, bool transposedWeights, WeightPlacement placement)
     {
         var verified = ProgramVerifier.Verify(RandomProgramGenerator.Generate(seed));
         var samples = Enumerable.Range(0, 2).Select(i => RandomProgramGenerator.Sample(verified.Program, seed + (ulong)i * 977)).ToArray();
+        var plan = MemoryPlan.Of(verified);
 
-        var (exit, report) = RunOnMps2(SpikeProgramFile.ToBytes(verified.Program), samples.SelectMany(s => s).ToArray(), trace: true, transposedWeights);
+        var (exit, report) = RunOnMps2(SpikeProgramFile.ToBytes(verified.Program), samples.SelectMany(s => s).ToArray(), trace: true, transposedWeights,
+            placement == WeightPlacement.Image ? plan.Transposed.Image(verified.Program) : null, flash: transposedWeights && placement == WeightPlacement.Flash);
 
         Assert.Equal(0, exit);
         Assert.Equal("ok", report.LoadStatus);
         Assert.Equal(samples.Length, report.Samples.Count);
-        if (!transposedWeights)
-            Assert.Equal(MemoryPlan.Of(verified).ArenaBytes, report.ArenaBytes);
+        Assert.Equal(placement, report.Weights.Placement);
+        Assert.Equal(plan.ArenaFor(placement), report.ArenaBytes);
         Assert.Equal(MemoryPlan.Of(verified).Buffers.Select(b => b.Offset), report.Offsets);
         for (int i = 0; i < samples.Length; i++)
         {
@@ -49,7 +59,8 @@ public sealed class QemuGoldenTests
     }
 
     /// <summary>Boots the test firmware on program and samples; returns QEMU's exit code (the firmware's) and the parsed report.</summary>
-    public static (int Exit, RuntimeReport Report) RunOnMps2(byte[] program, byte[] samples, bool trace, bool transposedWeights = false)
+    public static (int Exit, RuntimeReport Report) RunOnMps2(byte[] program, byte[] samples, bool trace, bool transposedWeights = false,
+        byte[]? image = null, bool flash = false)
     {
         string elf = Toolchain.Mps2FirmwarePath(transposedWeights);
         string directory = Toolchain.NewTemporaryDirectory();
@@ -59,6 +70,10 @@ public sealed class QemuGoldenTests
             File.WriteAllBytes(Path.Combine(directory, "samples.bin"), samples);
             if (trace)
                 File.WriteAllBytes(Path.Combine(directory, "trace.flag"), []);
+            if (image is not null)
+                File.WriteAllBytes(Path.Combine(directory, "image.bin"), image);
+            if (flash)
+                File.WriteAllBytes(Path.Combine(directory, "flash.flag"), []);
             var result = Toolchain.RunMps2(elf, directory, TimeSpan.FromSeconds(60));
             string reportPath = Path.Combine(directory, "report.txt");
             Assert.True(File.Exists(reportPath), $"the firmware wrote no report (exit {result.ExitCode}): {result.Error}{result.Output}");

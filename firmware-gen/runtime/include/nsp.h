@@ -47,10 +47,11 @@ extern "C" {
 #endif
 
 /*
- * Build option: 1 makes nsp_begin copy every Conv2d and Linear weight tensor into the arena with the output
- * channel fastest, and runs those ops with output channels contiguous, so each spike adds one contiguous
- * weight row to contiguous accumulators (LDM / SXTAB / STM on cores with the DSP extension). Costs RAM: the
- * weights' bytes, plus one conv output held channel-last. 0 runs straight from the program bytes (flash).
+ * Build option: 1 compiles the output-stationary kernels that run Conv2d and Linear on transposed weight rows
+ * (output channel fastest, src/nsp_accumulate.c) besides the flash-layout kernels. Which ones a loaded program uses
+ * is its weight placement (nsp_place_weights): rows copied into the arena by nsp_begin (the default after nsp_load),
+ * rows read from a const image the generator put in flash, or no rows and the flash-layout kernels. 0 compiles only
+ * the flash-layout kernels (smaller code); every program then runs straight from its bytes.
  */
 #ifndef NSP_TRANSPOSED_WEIGHTS
 #define NSP_TRANSPOSED_WEIGHTS 0
@@ -118,14 +119,28 @@ typedef struct {
     nsp_tensor tensors[NSP_MAX_TENSORS];
     nsp_buffer buffers[NSP_MAX_BUFFERS];
     nsp_op ops[NSP_MAX_OPS];
-    uint32_t arena_bytes;  /* all buffers, placed by liveness by nsp_load (docs/spike-program.md section 6.1) */
+    uint32_t arena_bytes;  /* what the weight placement needs: buffers placed by liveness, event list, ... (spec 6.1) */
     uint8_t hash[32];      /* SHA-256 of the body, as in the header */
     char name[NSP_MAX_NAME];
     uint16_t input_buffer; /* the buffer each step's frame is copied into */
     uint32_t scratch_offset; /* arena bytes from here: the executor's event list */
-    uint32_t channel_last_offset; /* NSP_TRANSPOSED_WEIGHTS: a conv output held [H*W, O] */
-    uint32_t weight_offset[NSP_MAX_OPS]; /* NSP_TRANSPOSED_WEIGHTS: each Conv2d/Linear's weights, output channel fastest */
+    uint32_t channel_last_offset; /* transposed placements: the conv kernel's ring of three sorted input rows */
+    uint32_t weights_offset; /* transposed placements: where the weight rows start (image offsets count from here) */
+    uint32_t weights_bytes;  /* transposed placements: bytes of all weight rows (the image's length) */
+    uint32_t weight_offset[NSP_MAX_OPS]; /* each Conv2d/Linear's rows [fan-in, O], output channel fastest */
+    uint8_t weights;         /* nsp_weights: where the kernels find their weights */
+    const uint8_t *weight_image; /* NSP_WEIGHTS_IMAGE: the rows, laid out as they would be at weights_offset */
 } nsp_program;
+
+/*
+ * Where Conv2d and Linear find their weights (docs/spike-program.md section 6.1). The arenas are nested: FLASH needs the
+ * buffers and the event list; IMAGE adds the conv ring; SRAM adds the weight rows after it.
+ */
+typedef enum {
+    NSP_WEIGHTS_FLASH = 0, /* the program's own [O, fan-in] tensors, in place; flash-layout kernels */
+    NSP_WEIGHTS_IMAGE = 1, /* transposed rows in a const image (baked firmware: flash), checked by nsp_place_weights */
+    NSP_WEIGHTS_SRAM = 2   /* transposed rows copied into the arena by nsp_begin */
+} nsp_weights;
 
 /* Per op, counted over one sample (see docs/spike-program.md section 5). */
 typedef struct {
@@ -171,6 +186,20 @@ const uint8_t *nsp_buffer_data(const nsp_session *session, uint16_t buffer);
 /* Bytes of arena the loaded program needs (all buffers, each 4-byte aligned, sharing bytes where their live ranges
    do not meet, then the executor's scratch); the arena must be 4-byte aligned. */
 uint32_t nsp_arena_bytes(const nsp_program *program);
+
+/*
+ * Chooses where a loaded program's weights are read from and sets arena_bytes to what that placement needs. IMAGE takes
+ * image/image_length: it must hold exactly the transposed rows (every byte is compared with the program's weights, so a
+ * stale image is refused with NSP_ERR_VERIFY); the other placements ignore them. Builds with NSP_TRANSPOSED_WEIGHTS 0
+ * accept only FLASH (NSP_ERR_STATE otherwise). Call after nsp_load, before nsp_begin.
+ */
+nsp_status nsp_place_weights(nsp_program *program, nsp_weights where, const uint8_t *image, uint32_t image_length);
+
+/*
+ * The fastest placement whose arena fits arena_length: IMAGE when an image is given, else SRAM, else FLASH.
+ * NSP_ERR_ARENA when even FLASH does not fit; an image that does not match is NSP_ERR_VERIFY.
+ */
+nsp_status nsp_fit_weights(nsp_program *program, const uint8_t *image, uint32_t image_length, uint32_t arena_length);
 
 /* A stable lower-case name of a status, e.g. "hash" for NSP_ERR_HASH, for logs and test output. */
 const char *nsp_status_name(nsp_status status);

@@ -84,6 +84,13 @@ nsp_status nsp_report_run(const uint8_t *program_bytes, uint32_t program_length,
     nsp_error error;
     nsp_status status = nsp_load(program_bytes, program_length, program, &error);
     uint32_t frame, sample_length, sample, o;
+    if (status == NSP_OK && (sink->image != NULL || sink->flash)) {
+        status = nsp_place_weights(program, sink->image != NULL ? NSP_WEIGHTS_IMAGE : NSP_WEIGHTS_FLASH, sink->image,
+                                   sink->image_length);
+        error.status = status;
+        error.offset = error.op = -1;
+        error.message[0] = '\0';
+    }
     put(sink, "load ");
     put(sink, nsp_status_name(status));
     put_signed(sink, error.offset);
@@ -98,10 +105,24 @@ nsp_status nsp_report_run(const uint8_t *program_bytes, uint32_t program_length,
     put(sink, "arena");
     put_unsigned(sink, program->arena_bytes);
     put(sink, "\n");
+    put(sink, "weights");
+    put_unsigned(sink, program->weights);
+    put_unsigned(sink, program->channel_last_offset);
+    put_unsigned(sink, program->weights_offset);
+    put_unsigned(sink, program->weights_bytes);
+    put(sink, "\n");
     for (o = 0; o < program->buffer_count; o++) {
         put(sink, "offset");
         put_unsigned(sink, o);
         put_unsigned(sink, program->buffers[o].offset);
+        put(sink, "\n");
+    }
+    for (o = 0; o < program->op_count; o++) {
+        if (program->ops[o].kind != 1 && program->ops[o].kind != 2) /* Conv2d, Linear */
+            continue;
+        put(sink, "rows");
+        put_unsigned(sink, o);
+        put_unsigned(sink, program->weight_offset[o]);
         put(sink, "\n");
     }
     frame = program->buffers[program->input_buffer].length;

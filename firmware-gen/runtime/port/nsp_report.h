@@ -5,8 +5,10 @@
  *
  * Report lines (one per line, integers in decimal):
  *   load <status> <offset> <op> <message>         status name of nsp_status_name(); "load ok -1 -1 " on success
- *   arena <bytes>
+ *   arena <bytes>                                 what the weight placement applied after loading needs
+ *   weights <placement> <ring> <rows> <bytes>     placement (0 flash, 1 image, 2 sram); ring and rows offsets; rows' bytes
  *   offset <buffer> <bytes>                       each buffer's place in the arena, in table order
+ *   rows <op> <bytes>                             each Conv2d/Linear's transposed rows' place (spec 6.1), in op order
  *   sample <index>
  *   counters <op> <step> <events> <input_sum> <updates> <synaptic_ops> <macs> <neuron_updates> <output_sum> <ticks>
  *   trace <step> <buffer> <value>...              every buffer every step (opt-in), written right after its single
@@ -24,6 +26,11 @@ typedef struct {
     void *context;
     uint32_t (*clock)(void); /* optional: time each op (ticks column) */
     int trace;               /* nonzero: write every buffer every step */
+    /* The weight placement applied after loading (nsp_place_weights): image != NULL places the rows image, flash
+       nonzero the flash-layout kernels; neither keeps the build's default. */
+    const uint8_t *image;
+    uint32_t image_length;
+    int flash;
 } nsp_report_sink;
 
 /* Loads program, runs samples (a whole number of T*C*H*W frames), writes the report. Returns the load status. */

@@ -23,8 +23,14 @@
 #define NSP_INLINE_BLOCK inline
 #endif
 
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+/* A word of four bytes read through a type that may alias them. */
+#if defined(__GNUC__)
 typedef uint32_t nsp_word __attribute__((may_alias));
+#else
+typedef uint32_t nsp_word;
+#endif
+
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
 
 static inline uint32_t load_word(const uint8_t *bytes) { return *(const nsp_word *)(const void *)bytes; }
 
@@ -132,6 +138,31 @@ static inline void fold8(int32_t *acc, const int32_t *start, uint32_t stride, co
                        [o1] "r"(lanes[3])
                      : "memory");
 }
+/* The same for contiguous outputs (a Linear's token row, stride 1): two LDRD, four SXTAH and two STRD per four
+   channels, 2 instructions per output instead of 4. */
+static inline void fold8_contiguous(int32_t *acc, const int32_t *start, const uint32_t lanes[4])
+{
+    uint32_t a, b, c, d;
+    __asm__ volatile("ldrd %[a], %[b], [%[s]]\n\t"
+                     "ldrd %[c], %[d], [%[s], #8]\n\t"
+                     "sxtah %[a], %[a], %[e0]\n\t"
+                     "sxtah %[b], %[b], %[o0]\n\t"
+                     "sxtah %[c], %[c], %[e0], ror #16\n\t"
+                     "sxtah %[d], %[d], %[o0], ror #16\n\t"
+                     "strd %[a], %[b], [%[p]]\n\t"
+                     "strd %[c], %[d], [%[p], #8]\n\t"
+                     "ldrd %[a], %[b], [%[s], #16]\n\t"
+                     "ldrd %[c], %[d], [%[s], #24]\n\t"
+                     "sxtah %[a], %[a], %[e1]\n\t"
+                     "sxtah %[b], %[b], %[o1]\n\t"
+                     "sxtah %[c], %[c], %[e1], ror #16\n\t"
+                     "sxtah %[d], %[d], %[o1], ror #16\n\t"
+                     "strd %[a], %[b], [%[p], #16]\n\t"
+                     "strd %[c], %[d], [%[p], #24]"
+                     : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d)
+                     : [p] "r"(acc), [s] "r"(start), [e0] "r"(lanes[0]), [o0] "r"(lanes[1]), [e1] "r"(lanes[2]), [o1] "r"(lanes[3])
+                     : "memory");
+}
 #define NSP_PAIRS8_ASM 1
 #else
 /* Little-endian word of four weights, assembled from bytes (compilers fuse this into one load where they can). */
@@ -218,7 +249,10 @@ static NSP_INLINE_BLOCK void fold_block(int32_t *acc, const int32_t *start, uint
 {
 #if defined(NSP_PAIRS8_ASM)
     if (valid == 8u) {
-        fold8(acc, start, stride, lanes);
+        if (stride == 1u)
+            fold8_contiguous(acc, start, lanes);
+        else
+            fold8(acc, start, stride, lanes);
         lanes[0] = lanes[1] = lanes[2] = lanes[3] = 0;
         return;
     }
@@ -296,9 +330,206 @@ void nsp_accumulate_spikes(int32_t *acc, const int32_t *start, uint32_t acc_stri
         block(acc + full * acc_stride, start + full * acc_stride, acc_stride, rows, full, runs, run_count, outputs - full, 0);
 }
 
+void nsp_accumulate_token(int32_t *acc, const int32_t *start, const int8_t *rows, const uint32_t *first, const uint32_t *last,
+                          uint32_t outputs)
+{
+    const uint32_t odd = (uint32_t)(last - first) & 1u;
+    uint32_t o;
+    for (o = 0; o < outputs; o += 8u) {
+        const uint8_t *block = (const uint8_t *)rows + o;
+        uint32_t lanes[4] = {0, 0, 0, 0};
+        const uint32_t *e = first;
+        if (odd) {
+            const uint32_t w0 = load_word(block + *e), w1 = load_word(block + *e + 4u);
+            lanes[0] = add_even_bytes(lanes[0], w0);
+            lanes[1] = add_odd_bytes(lanes[1], w0);
+            lanes[2] = add_even_bytes(lanes[2], w1);
+            lanes[3] = add_odd_bytes(lanes[3], w1);
+            e++;
+        }
+#if defined(NSP_PAIRS8_ASM)
+        if (e != last)
+            pairs8(e, last, block, lanes);
+        fold8_contiguous(acc + o, start + o, lanes);
+#else
+        add_events(lanes, block, e, last, 1);
+        fold(acc + o, start + o, 1, lanes[0], lanes[1], 4u);
+        fold(acc + o + 4u, start + o + 4u, 1, lanes[2], lanes[3], 4u);
+#endif
+    }
+}
+
 void nsp_accumulate_scaled(int32_t *acc, uint32_t acc_stride, const int8_t *row, uint32_t count, int32_t value)
 {
     uint32_t o;
     for (o = 0; o < count; o++)
         acc[o * acc_stride] += row[o] * value;
+}
+
+/* Lanes of one pixel += one weight row of 8 channels: lanes[0] (0, 2), [1] (1, 3), [2] (4, 6), [3] (5, 7). */
+#if defined(NSP_PAIRS8_ASM)
+/* Three LDRD, four SXTAB16, two STRD: written out because the compiler loads and stores each lane word alone. */
+static inline void add_row8(uint32_t *lanes, const uint8_t *row)
+{
+    uint32_t w0, w1, a, b, c, d;
+    __asm__ volatile("ldrd %[w0], %[w1], [%[r]]\n\t"
+                     "ldrd %[a], %[b], [%[l]]\n\t"
+                     "ldrd %[c], %[d], [%[l], #8]\n\t"
+                     "sxtab16 %[a], %[a], %[w0]\n\t"
+                     "sxtab16 %[b], %[b], %[w0], ror #8\n\t"
+                     "sxtab16 %[c], %[c], %[w1]\n\t"
+                     "sxtab16 %[d], %[d], %[w1], ror #8\n\t"
+                     "strd %[a], %[b], [%[l]]\n\t"
+                     "strd %[c], %[d], [%[l], #8]"
+                     : [w0] "=&r"(w0), [w1] "=&r"(w1), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d)
+                     : [r] "r"(row), [l] "r"(lanes)
+                     : "memory");
+}
+
+/* Two pixels of the channel pair (o, o + 2) whose lanes are every STEP bytes from lane: two LDR, four SXTAH, two STRD. */
+#define NSP_PLANES_PAIRS(name, step)                                                                                        \
+    static inline void name(int32_t *low, int32_t *high, const uint32_t *lane, const int32_t *end, int32_t low_bias,        \
+                            int32_t high_bias)                                                                              \
+    {                                                                                                                       \
+        uint32_t l0, l1, a, b, c, d;                                                                                        \
+        __asm__ volatile("1:\n\t"                                                                                           \
+                         "ldr %[l0], [%[w]], #" #step "\n\t"                                                               \
+                         "ldr %[l1], [%[w]], #" #step "\n\t"                                                               \
+                         "sxtah %[a], %[lb], %[l0]\n\t"                                                                   \
+                         "sxtah %[b], %[lb], %[l1]\n\t"                                                                   \
+                         "sxtah %[c], %[hb], %[l0], ror #16\n\t"                                                          \
+                         "sxtah %[d], %[hb], %[l1], ror #16\n\t"                                                          \
+                         "strd %[a], %[b], [%[lo]], #8\n\t"                                                               \
+                         "strd %[c], %[d], [%[hi]], #8\n\t"                                                               \
+                         "cmp %[lo], %[end]\n\t"                                                                          \
+                         "bne 1b"                                                                                         \
+                         : [l0] "=&r"(l0), [l1] "=&r"(l1), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d),          \
+                           [w] "+r"(lane), [lo] "+r"(low), [hi] "+r"(high)                                                  \
+                         : [lb] "r"(low_bias), [hb] "r"(high_bias), [end] "r"(end)                                          \
+                         : "cc", "memory");                                                                                 \
+    }
+NSP_PLANES_PAIRS(planes_pairs16, 16)
+NSP_PLANES_PAIRS(planes_pairs32, 32)
+#else
+static inline void add_row8(uint32_t *lanes, const uint8_t *row)
+{
+    const uint32_t w0 = load_word(row), w1 = load_word(row + 4);
+    lanes[0] = add_even_bytes(lanes[0], w0);
+    lanes[1] = add_odd_bytes(lanes[1], w0);
+    lanes[2] = add_even_bytes(lanes[2], w1);
+    lanes[3] = add_odd_bytes(lanes[3], w1);
+}
+#endif
+
+/* One input spike (value 1) at (y, x) of channel c: its taps' weight rows c*9 + ky*3 + kx (8 * GROUPS bytes each) into the
+   lanes of the output pixels (y + 1 - ky, x + 1 - kx) it meets; GROUPS is a constant where this is inlined. */
+static NSP_INLINE_BLOCK void scatter_spike(uint32_t *lanes, const uint8_t *row, int32_t y, int32_t x, int32_t height, int32_t width,
+                                           uint32_t groups)
+{
+    const uint32_t words = 4u * groups, row_bytes = 8u * groups;
+    uint32_t *centre = lanes + words * (uint32_t)(y * width + x), g;
+    int32_t ky, kx;
+    if (y > 0 && y < height - 1 && x > 0 && x < width - 1) {
+        uint32_t *below = centre + words * (uint32_t)width, *above = centre - words * (uint32_t)width;
+        for (g = 0; g < groups; g++) {
+            add_row8(below + words + 4u * g, row + 8u * g);
+            add_row8(below + 4u * g, row + row_bytes + 8u * g);
+            add_row8(below - words + 4u * g, row + 2u * row_bytes + 8u * g);
+            add_row8(centre + words + 4u * g, row + 3u * row_bytes + 8u * g);
+            add_row8(centre + 4u * g, row + 4u * row_bytes + 8u * g);
+            add_row8(centre - words + 4u * g, row + 5u * row_bytes + 8u * g);
+            add_row8(above + words + 4u * g, row + 6u * row_bytes + 8u * g);
+            add_row8(above + 4u * g, row + 7u * row_bytes + 8u * g);
+            add_row8(above - words + 4u * g, row + 8u * row_bytes + 8u * g);
+        }
+        return;
+    }
+    for (ky = y < height - 1 ? 0 : 1; ky <= (y > 0 ? 2 : 1); ky++) {
+        for (kx = x < width - 1 ? 0 : 1; kx <= (x > 0 ? 2 : 1); kx++) {
+            for (g = 0; g < groups; g++)
+                add_row8(lanes + words * (uint32_t)((y + 1 - ky) * width + (x + 1 - kx)) + 4u * g,
+                         row + row_bytes * (uint32_t)(ky * 3 + kx) + 8u * g);
+        }
+    }
+}
+
+void nsp_accumulate_lanes8(uint32_t *lanes, uint32_t groups, const uint8_t *in, uint32_t channels, int32_t height, int32_t width,
+                           const int8_t *rows, uint64_t counts[5])
+{
+    const uint32_t plane = (uint32_t)height * (uint32_t)width;
+    const uint8_t *weights = (const uint8_t *)rows;
+    /* Four inputs per zero test where every row starts word-aligned (most of a spike map is 0). */
+    const int words = (width & 3) == 0;
+    uint32_t events = 0, taps_total = 0, larger = 0, i, c;
+    uint64_t extra_sum = 0, extra_weighted = 0;
+    int32_t y, x;
+    for (i = 0; i < 4u * groups * plane; i += 4u)
+        lanes[i] = lanes[i + 1u] = lanes[i + 2u] = lanes[i + 3u] = 0;
+    for (c = 0; c < channels; c++) {
+        const uint8_t *row = weights + c * 72u * groups;
+        for (y = 0; y < height; y++) {
+            const uint8_t *value = in + c * plane + (uint32_t)(y * width);
+            const uint32_t taps_y = 1u + (y > 0) + (y < height - 1);
+            for (x = 0; x < width; x++) {
+                uint32_t taps;
+                if (words && (x & 3) == 0 && *(const nsp_word *)(const void *)(value + x) == 0) {
+                    x += 3;
+                    continue;
+                }
+                if (value[x] == 0)
+                    continue;
+                taps = taps_y * (1u + (x > 0) + (x < width - 1));
+                events++;
+                taps_total += taps;
+                if (value[x] == 1) {
+                    if (groups == 1u)
+                        scatter_spike(lanes, row, y, x, height, width, 1u);
+                    else
+                        scatter_spike(lanes, row, y, x, height, width, 2u);
+                } else {
+                    /* Added afterwards into the int32 outputs: value x 128 over 255 spikes' taps may not fit a lane. */
+                    extra_sum += value[x] - 1u;
+                    extra_weighted += (uint64_t)taps * (value[x] - 1u);
+                    larger++;
+                }
+            }
+        }
+    }
+    counts[0] += events;
+    counts[1] += events + extra_sum;
+    counts[2] += taps_total;
+    counts[3] += taps_total + extra_weighted;
+    counts[4] += larger;
+}
+
+void nsp_lanes8_to_planes(int32_t *acc, const uint32_t *lanes, uint32_t groups, uint32_t plane, uint32_t outputs, const int32_t bias[16])
+{
+    const uint32_t step = 4u * groups;
+    uint32_t o, p;
+    /* Within a group channels (o, o + 2) share a lane word: 0/2 word 0, 1/3 word 1, 4/6 word 2, 5/7 word 3. */
+    for (o = 0; o < outputs && o < 8u * groups; o += (o & 1u) ? 3u : 1u) {
+        const uint32_t *word = lanes + 4u * (o >> 3) + ((o & 1u) | ((o >> 1) & 2u));
+        int32_t *low = acc + o * plane, *high = acc + (o + 2u) * plane;
+        const int32_t low_bias = bias[o], high_bias = bias[o + 2u];
+        p = 0;
+        if (o + 2u < outputs) {
+#if defined(NSP_PAIRS8_ASM)
+            if (plane >= 2u) {
+                const uint32_t pairs = plane & ~1u;
+                if (groups == 1u)
+                    planes_pairs16(low, high, word, low + pairs, low_bias, high_bias);
+                else
+                    planes_pairs32(low, high, word, low + pairs, low_bias, high_bias);
+                p = pairs;
+            }
+#endif
+            for (; p < plane; p++) {
+                low[p] = add_low_lane(low_bias, word[step * p]);
+                high[p] = add_high_lane(high_bias, word[step * p]);
+            }
+        } else {
+            for (; p < plane; p++)
+                low[p] = add_low_lane(low_bias, word[step * p]);
+        }
+    }
 }

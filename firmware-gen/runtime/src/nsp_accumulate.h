@@ -31,7 +31,28 @@ typedef struct {
 void nsp_accumulate_spikes(int32_t *acc, const int32_t *start, uint32_t acc_stride, const int8_t *rows, const nsp_event_run *runs,
                            uint32_t run_count, uint32_t outputs);
 
+/*
+ * The same for one run of 1..NSP_LANE_EVENTS entries into contiguous outputs (acc_stride 1, no shift), outputs a multiple
+ * of 8: a Linear token's events, without the general kernel's per-block run and stride handling.
+ */
+void nsp_accumulate_token(int32_t *acc, const int32_t *start, const int8_t *rows, const uint32_t *first, const uint32_t *last,
+                          uint32_t outputs);
+
 /* acc[o] += row[o] * value for o < count: one event of any value (counts frames, residual sums) added directly. */
 void nsp_accumulate_scaled(int32_t *acc, uint32_t acc_stride, const int8_t *row, uint32_t count, int32_t value);
+
+/*
+ * A conv into few output channels (groups of 8: nsp_lane_groups) scattered input-stationary into packed 16-bit lanes:
+ * lanes holds 4 words per group and output pixel (channels (0, 2), (1, 3), (4, 6), (5, 7) of each group), is zeroed
+ * first, and every input spike adds its 3x3 taps' weight rows (8 * groups bytes) to the lanes of the pixels it meets, 8
+ * channels with four SXTAB16. Exact while a pixel takes at most 255 spikes (channels * 9 <= 255). Counts every event as
+ * conv2d does (counts: events, input sum, updates, weighted updates, events above 1) but adds only the 1s; the caller
+ * adds larger values into the int32 outputs afterwards.
+ */
+void nsp_accumulate_lanes8(uint32_t *lanes, uint32_t groups, const uint8_t *in, uint32_t channels, int32_t height, int32_t width,
+                           const int8_t *rows, uint64_t counts[5]);
+
+/* acc[o * plane + p] = bias[o] + lane (p, o) for o < outputs (<= 8 * groups). */
+void nsp_lanes8_to_planes(int32_t *acc, const uint32_t *lanes, uint32_t groups, uint32_t plane, uint32_t outputs, const int32_t bias[16]);
 
 #endif

@@ -131,7 +131,6 @@ static void conv2d(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
         count_conv(k, op, events, input_sum, updates, weighted, channels, height, width, out_channels);
 }
 
-#if !NSP_TRANSPOSED_WEIGHTS
 /*
  * Linear, output-stationary over each token's event list: the weight row W[o, :] is contiguous, so each
  * output gathers its events' weights in a register and is stored once (same integers as the
@@ -194,9 +193,23 @@ static void linear(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
     }
 }
 
+#if NSP_TRANSPOSED_WEIGHTS
+/* A word of four u8 inputs, read through a type that may alias them. */
+#if defined(__GNUC__)
+typedef uint32_t nsp_u32_alias __attribute__((may_alias));
+#else
+typedef uint32_t nsp_u32_alias;
 #endif
 
-#if NSP_TRANSPOSED_WEIGHTS
+/* Op index's transposed rows: in the flash image (NSP_WEIGHTS_IMAGE) or copied into the arena (NSP_WEIGHTS_SRAM). */
+static const int8_t *rows_of(const nsp_session *s, uint32_t index)
+{
+    const nsp_program *p = s->program;
+    if (p->weights == NSP_WEIGHTS_IMAGE)
+        return (const int8_t *)(p->weight_image + (p->weight_offset[index] - p->weights_offset));
+    return (const int8_t *)(s->arena + p->weight_offset[index]);
+}
+
 /*
  * One input row's spikes for conv2d_transposed, sorted by pixel: entries [starts[x], starts[x + 1]) are the spikes at
  * column x, each stored as c * 9 * row_bytes + x * row_bytes, so the spikes of three adjacent pixels are one run for
@@ -302,7 +315,7 @@ static void conv2d_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
     const nsp_buffer *in_buffer = &p->buffers[op->inputs[0]];
     const uint8_t *in = bytes_of(s, op->inputs[0]);
     int32_t *acc = ints(s, op->outputs[0]);
-    const int8_t *weights = (const int8_t *)(s->arena + p->weight_offset[index]);
+    const int8_t *weights = rows_of(s, index);
     const int32_t channels = in_buffer->shape[0], height = in_buffer->shape[1], width = in_buffer->shape[2];
     const uint32_t out_channels = (uint32_t)p->buffers[op->outputs[0]].shape[0];
     const uint32_t plane = (uint32_t)height * (uint32_t)width, row_bytes = nsp_transposed_stride((int32_t)out_channels);
@@ -311,8 +324,24 @@ static void conv2d_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
     uint64_t counts[5] = {0, 0, 0, 0, 0}; /* events, input sum, updates, weighted updates, events above 1 */
     int32_t y, x;
 
-    if (3u * (uint64_t)slot > (uint64_t)out_channels * plane ||
-        (uint64_t)9u * (uint64_t)channels * row_bytes + (uint64_t)row_bytes * (uint64_t)width > 0x7FFFFFFFull) {
+    if (nsp_lane_groups(channels, (int32_t)out_channels) != 0) {
+        /* Few output channels: too few lanes per event for the output-stationary pass; scatter into lanes instead. */
+        const nsp_tensor *bias = bias_of(p, op);
+        const uint32_t groups = nsp_lane_groups(channels, (int32_t)out_channels);
+        int32_t bias_values[16];
+        uint32_t o;
+        for (o = 0; o < 16u; o++)
+            bias_values[o] = bias != NULL && o < out_channels ? nsp_read_i32(bias->data + 4u * o) : 0;
+        nsp_accumulate_lanes8(ring, groups, in, (uint32_t)channels, height, width, weights, counts);
+        nsp_lanes8_to_planes(acc, ring, groups, plane, out_channels, bias_values);
+        if (counts[4] != 0)
+            scatter_events(in, acc, weights, (uint32_t)channels, height, width, out_channels, 2, counts);
+        if (k != NULL)
+            count_conv(k, op, counts[0], counts[1], counts[2], counts[3], (uint32_t)channels, height, width, out_channels);
+        return;
+    }
+    /* The ring (nsp_load sized it for the widest conv input) always holds three rows; entries must stay below 2^31. */
+    if ((uint64_t)9u * (uint64_t)channels * row_bytes + (uint64_t)row_bytes * (uint64_t)width > 0x7FFFFFFFull) {
         conv2d(s, op, k);
         return;
     }
@@ -369,7 +398,7 @@ static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
     const nsp_buffer *in_buffer = &p->buffers[op->inputs[0]];
     const uint8_t *in = bytes_of(s, op->inputs[0]);
     int32_t *acc = ints(s, op->outputs[0]);
-    const int8_t *weights = (const int8_t *)(s->arena + p->weight_offset[index]);
+    const int8_t *weights = rows_of(s, index);
     const uint32_t tokens = (uint32_t)in_buffer->shape[0], features = (uint32_t)in_buffer->shape[1];
     const uint32_t outputs = (uint32_t)p->buffers[op->outputs[0]].shape[1], row_bytes = nsp_transposed_stride((int32_t)outputs);
     const int32_t *bias_row = acc + (tokens - 1u) * outputs;
@@ -386,8 +415,14 @@ static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
         nsp_event_run runs[3];
         /* Weight-row offsets of the 1s from the front of the list, of the 2s from its back (a residual Add of two spike
            maps makes 2s: the kernel adds that run twice); larger values are counted and added afterwards. */
+        /* Four inputs per zero test where the row is word-aligned (most of a spike row is 0). */
         for (i = 0; i < features; i++) {
-            const uint32_t value = row[i];
+            uint32_t value;
+            if ((((uintptr_t)(row + i)) & 3u) == 0 && i + 4u <= features && *(const nsp_u32_alias *)(const void *)(row + i) == 0) {
+                i += 3u;
+                continue;
+            }
+            value = row[i];
             if (value == 0)
                 continue;
             sum += value;
@@ -402,10 +437,25 @@ static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
         input_sum += sum;
         runs[0].first = list;
         runs[0].last = list + ones;
-        runs[1].first = runs[2].first = list + features - twos;
-        runs[1].last = runs[2].last = list + features;
         runs[0].shift = runs[1].shift = runs[2].shift = 0;
-        nsp_accumulate_spikes(out, bias_row, 1, weights, runs, twos != 0 ? 3u : 1u, outputs);
+        if (ones + 3u * twos <= features) {
+            /* Room to list each 2 twice after the 1s without overwriting a 2 not yet copied: one run, so the kernel's
+               set-up per block of channels is paid once, not three times. */
+            const uint32_t *two = list + features - twos;
+            for (i = 0; i < twos; i++, two++) {
+                list[ones + 2u * i] = *two;
+                list[ones + 2u * i + 1u] = *two;
+            }
+            runs[0].last = list + ones + 2u * twos;
+            if ((outputs & 7u) == 0 && ones + 2u * twos != 0 && ones + 2u * twos <= NSP_LANE_EVENTS)
+                nsp_accumulate_token(out, bias_row, weights, runs[0].first, runs[0].last, outputs);
+            else
+                nsp_accumulate_spikes(out, bias_row, 1, weights, runs, 1u, outputs);
+        } else {
+            runs[1].first = runs[2].first = list + features - twos;
+            runs[1].last = runs[2].last = list + features;
+            nsp_accumulate_spikes(out, bias_row, 1, weights, runs, 3u, outputs);
+        }
         for (i = 0; i < features && larger != 0; i++) {
             if (row[i] > 2) {
                 nsp_accumulate_scaled(out, 1, weights + i * row_bytes, outputs, row[i]);
@@ -421,9 +471,10 @@ static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
     }
 }
 
-/* Copies Conv2d and Linear weights [O, fan-in] to the arena as int8 rows [fan-in, O], each padded with zeros to whole
-   words (nsp_transposed_stride) so every row starts word-aligned for the accumulation kernels. */
-static void transpose_weights(const nsp_program *p, uint8_t *arena)
+/* Writes (to != NULL) or compares with (to == NULL) the transposed rows of every Conv2d and Linear: int8 rows
+   [fan-in, O] at the program's weight offsets relative to base, each padded with zeros to whole words
+   (nsp_transposed_stride) so every row starts word-aligned for the accumulation kernels. Returns 0 on a mismatch. */
+static int transposed_rows(const nsp_program *p, uint8_t *to, const uint8_t *check, uint32_t base)
 {
     uint16_t i;
     for (i = 0; i < p->op_count; i++) {
@@ -437,13 +488,17 @@ static void transpose_weights(const nsp_program *p, uint8_t *arena)
         fan_in = w->length / outputs;
         stride = nsp_transposed_stride(w->shape[0]);
         for (f = 0; f < fan_in; f++) {
-            uint8_t *row = arena + p->weight_offset[i] + f * stride;
-            for (o = 0; o < outputs; o++)
-                row[o] = w->data[o * fan_in + f];
-            for (; o < stride; o++)
-                row[o] = 0;
+            const uint32_t row = p->weight_offset[i] - base + f * stride;
+            for (o = 0; o < stride; o++) {
+                const uint8_t value = o < outputs ? w->data[o * fan_in + f] : 0u;
+                if (to != NULL)
+                    to[row + o] = value;
+                else if (check[row + o] != value)
+                    return 0;
+            }
         }
     }
+    return 1;
 }
 #endif
 
@@ -671,7 +726,8 @@ nsp_status nsp_begin(nsp_session *session, const nsp_program *program, uint8_t *
         }
     }
 #if NSP_TRANSPOSED_WEIGHTS
-    transpose_weights(program, arena);
+    if (program->weights == NSP_WEIGHTS_SRAM)
+        (void)transposed_rows(program, arena, NULL, 0);
 #endif
     if (counters != NULL) {
         static const nsp_op_counters zero = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -717,8 +773,18 @@ nsp_status nsp_step(nsp_session *session, const uint8_t *frame)
         const uint32_t started = session->clock == NULL ? 0u : session->clock();
         switch (op->kind) {
 #if NSP_TRANSPOSED_WEIGHTS
-        case NSP_OP_CONV2D: conv2d_transposed(session, op, o, k); break;
-        case NSP_OP_LINEAR: linear_transposed(session, op, o, k); break;
+        case NSP_OP_CONV2D:
+            if (p->weights == NSP_WEIGHTS_FLASH)
+                conv2d(session, op, k);
+            else
+                conv2d_transposed(session, op, o, k);
+            break;
+        case NSP_OP_LINEAR:
+            if (p->weights == NSP_WEIGHTS_FLASH)
+                linear(session, op, k);
+            else
+                linear_transposed(session, op, o, k);
+            break;
 #else
         case NSP_OP_CONV2D: conv2d(session, op, k); break;
         case NSP_OP_LINEAR: linear(session, op, k); break;
@@ -770,6 +836,63 @@ nsp_status nsp_finish(nsp_session *session, nsp_result *result)
     }
     session->step = -1;
     return NSP_OK;
+}
+
+nsp_status nsp_place_weights(nsp_program *program, nsp_weights where, const uint8_t *image, uint32_t image_length)
+{
+#if !NSP_TRANSPOSED_WEIGHTS
+    (void)image;
+    (void)image_length;
+#endif
+    if (program == NULL || program->op_count == 0)
+        return NSP_ERR_STATE;
+    switch (where) {
+    case NSP_WEIGHTS_FLASH:
+        program->arena_bytes = program->channel_last_offset;
+        break;
+#if NSP_TRANSPOSED_WEIGHTS
+    case NSP_WEIGHTS_IMAGE:
+        if (image == NULL || ((uintptr_t)image & 3u) != 0 || image_length != program->weights_bytes ||
+            !transposed_rows(program, NULL, image, program->weights_offset))
+            return NSP_ERR_VERIFY;
+        program->arena_bytes = program->weights_offset;
+        break;
+    case NSP_WEIGHTS_SRAM:
+        program->arena_bytes = program->weights_offset + program->weights_bytes;
+        break;
+#endif
+    default:
+        return NSP_ERR_STATE;
+    }
+    program->weights = (uint8_t)where;
+    program->weight_image = where == NSP_WEIGHTS_IMAGE ? image : NULL;
+    return NSP_OK;
+}
+
+nsp_status nsp_fit_weights(nsp_program *program, const uint8_t *image, uint32_t image_length, uint32_t arena_length)
+{
+    nsp_status status;
+    if (program == NULL || program->op_count == 0)
+        return NSP_ERR_STATE;
+#if NSP_TRANSPOSED_WEIGHTS
+    if (image != NULL) {
+        status = nsp_place_weights(program, NSP_WEIGHTS_IMAGE, image, image_length);
+        if (status != NSP_OK)
+            return status;
+        return program->arena_bytes <= arena_length ? NSP_OK : NSP_ERR_ARENA;
+    }
+    status = nsp_place_weights(program, NSP_WEIGHTS_SRAM, NULL, 0);
+    if (status == NSP_OK && program->arena_bytes <= arena_length)
+        return NSP_OK;
+#else
+    (void)image_length;
+    if (image != NULL)
+        return NSP_ERR_STATE;
+#endif
+    status = nsp_place_weights(program, NSP_WEIGHTS_FLASH, NULL, 0);
+    if (status != NSP_OK)
+        return status;
+    return program->arena_bytes <= arena_length ? NSP_OK : NSP_ERR_ARENA;
 }
 
 const uint8_t *nsp_buffer_data(const nsp_session *session, uint16_t buffer)

@@ -35,6 +35,17 @@ static inline int32_t nsp_read_i32(const uint8_t *bytes)
     return value <= 0x7FFFFFFFu ? (int32_t)value : -(int32_t)(0xFFFFFFFFu - value) - 1;
 }
 
+/* Groups of 8 output channels the lane-scatter conv kernel (nsp_accumulate_lanes8) holds per output pixel for a conv:
+   1 for 5..8 output channels, 2 for 13..16 (rows of 8 or 16 bytes), when at most 255 spikes reach an output pixel per
+   step (in_channels * 9 <= 255); else 0, and the conv runs the sorted-rows kernel. Its ring region holds 4 lane words
+   per group and output pixel. */
+static inline uint32_t nsp_lane_groups(int32_t in_channels, int32_t out_channels)
+{
+    if (in_channels * 9 > 255)
+        return 0;
+    return out_channels >= 5 && out_channels <= 8 ? 1u : out_channels >= 13 && out_channels <= 16 ? 2u : 0u;
+}
+
 /* Row stride of a transposed weight tensor: the output channels, padded to whole words so rows stay aligned. */
 static inline uint32_t nsp_transposed_stride(int32_t out_channels) { return ((uint32_t)out_channels + 3u) & ~3u; }
 

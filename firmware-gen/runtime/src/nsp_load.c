@@ -881,22 +881,31 @@ static nsp_status lay_out_arena(nsp_program *p, scratch *s, nsp_error *error)
     }
     p->scratch_offset = (uint32_t)offset;
     offset += scratch_entries * 4u;
-#if NSP_TRANSPOSED_WEIGHTS
+    /* The transposed placements' regions (spec 6.1), laid out in every build so the host can compare them: the conv
+       kernels' ring (three sorted input rows: W + 1 run starts and W*C entries per row; for a lane-scatter conv 4 lane
+       words per 8 channels and pixel), the largest over the convs, then
+       each Conv2d/Linear's rows [fan-in, O] in op order, each row padded to whole words. */
     {
-        uint64_t channel_last = 0;
+        uint64_t ring = 0;
         for (i = 0; i < p->op_count; i++) {
             const nsp_op *op = &p->ops[i];
             if (op->kind == NSP_OP_CONV2D) {
-                /* A conv's whole output, channel-last. */
-                uint64_t bytes = (uint64_t)p->buffers[op->outputs[0]].length * 4u;
-                if (bytes > channel_last)
-                    channel_last = bytes;
+                const nsp_buffer *in = &p->buffers[op->inputs[0]];
+                const uint32_t groups = nsp_lane_groups(in->shape[0], p->buffers[op->outputs[0]].shape[0]);
+                const uint64_t bytes = groups != 0 ? 16u * groups * (uint64_t)in->shape[1] * (uint64_t)in->shape[2]
+                                           : 12u * ((uint64_t)in->shape[2] + 1u + (uint64_t)in->shape[2] * (uint64_t)in->shape[0]);
+                if (bytes > ring)
+                    ring = bytes;
             }
         }
+        if (offset + ring > 0xFFFFFFFFull)
+            return fail(error, NSP_ERR_CAPACITY, -1, "buffers need more than 4 GiB of arena");
         p->channel_last_offset = (uint32_t)offset;
-        offset += channel_last;
+        offset += ring;
+        p->weights_offset = (uint32_t)offset;
         for (i = 0; i < p->op_count && offset <= 0xFFFFFFFFull; i++) {
             const nsp_op *op = &p->ops[i];
+            p->weight_offset[i] = 0;
             if (op->kind == NSP_OP_CONV2D || op->kind == NSP_OP_LINEAR) {
                 const nsp_tensor *w = &p->tensors[op->tensors[0]];
                 p->weight_offset[i] = (uint32_t)offset;
@@ -904,9 +913,16 @@ static nsp_status lay_out_arena(nsp_program *p, scratch *s, nsp_error *error)
             }
         }
     }
-#endif
     if (offset > 0xFFFFFFFFull)
-        return fail(error, NSP_ERR_CAPACITY, -1, "buffers need more than 4 GiB of arena");
+        return fail(error, NSP_ERR_CAPACITY, -1, "buffers and weight rows need more than 4 GiB of arena");
+    p->weights_bytes = (uint32_t)(offset - p->weights_offset);
+    p->weight_image = NULL;
+#if NSP_TRANSPOSED_WEIGHTS
+    p->weights = NSP_WEIGHTS_SRAM;
+#else
+    p->weights = NSP_WEIGHTS_FLASH;
+    offset = p->channel_last_offset;
+#endif
     p->arena_bytes = (uint32_t)offset;
     return NSP_OK;
 }

@@ -84,6 +84,7 @@ public static class FirmwareCommand
             table.AddRow($"program file (sha256 {program.Hash[..12]}…)", N(program.FileBytes));
         }
         console.Write(table);
+        console.MarkupLine($"[bold]kernels[/] {Markup.Escape(report.Kernels.Reason)}");
     }
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

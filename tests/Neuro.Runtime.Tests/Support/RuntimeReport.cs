@@ -32,6 +32,12 @@ public sealed class RuntimeReport
 
     public long ArenaBytes { get; private set; }
 
+    /// <summary>The weight placement in force (<see cref="WeightPlacement"/>) and the transposed regions' offsets and rows' bytes.</summary>
+    public (WeightPlacement Placement, long RingOffset, long RowsOffset, long RowsBytes) Weights { get; private set; }
+
+    /// <summary>Each Conv2d/Linear's transposed rows' offset, by op index.</summary>
+    public Dictionary<int, long> Rows { get; } = [];
+
     /// <summary>Each buffer's arena offset as the runtime's <c>nsp_load</c> placed it, in table order.</summary>
     public List<long> Offsets { get; } = [];
 
@@ -56,6 +62,13 @@ public sealed class RuntimeReport
             {
                 case "arena":
                     report.ArenaBytes = long.Parse(fields[1], CultureInfo.InvariantCulture);
+                    break;
+                case "weights":
+                    report.Weights = ((WeightPlacement)int.Parse(fields[1], CultureInfo.InvariantCulture), long.Parse(fields[2], CultureInfo.InvariantCulture),
+                        long.Parse(fields[3], CultureInfo.InvariantCulture), long.Parse(fields[4], CultureInfo.InvariantCulture));
+                    break;
+                case "rows":
+                    report.Rows[int.Parse(fields[1], CultureInfo.InvariantCulture)] = long.Parse(fields[2], CultureInfo.InvariantCulture);
                     break;
                 case "offset":
                     Assert.Equal(report.Offsets.Count, int.Parse(fields[1], CultureInfo.InvariantCulture));

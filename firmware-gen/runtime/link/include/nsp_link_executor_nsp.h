@@ -18,6 +18,9 @@ typedef struct {
     nsp_session session;
     uint64_t cycles_spent;       /* counter ticks inside begin/step/finish this sample (idle time between EVENTS excluded) */
     uint8_t loaded;
+    /* Optional: a baked program's transposed weight rows in flash (nsp_fit_weights), or NULL (copy when they fit). */
+    const uint8_t *weight_image;
+    uint32_t weight_image_length;
 } nsp_link_nsp_executor;
 
 nsp_link_executor nsp_link_nsp_executor_bind(nsp_link_nsp_executor *executor);

@@ -107,6 +107,8 @@ static void link_start(nsp_app *app)
     link_executor.arena_length = app->arena_length;
     link_executor.counters = link_counters;
     link_executor.cycles = nsp_hal_cycles;
+    link_executor.weight_image = NSP_APP_IMAGE;
+    link_executor.weight_image_length = NSP_APP_IMAGE_LENGTH;
     link_board.name = NSP_BOARD_NAME;
 #if NSP_APP_BAKED
     link_board.baked_program = nsp_app_baked_program;

@@ -21,7 +21,8 @@ static int nsp_executor_load(void *context, const uint8_t *program, uint32_t len
         }
         return -1;
     }
-    if (e->program->arena_bytes > e->arena_length) {
+    /* The fastest weight placement whose arena fits; a rows image that does not match the program is refused. */
+    if (nsp_fit_weights(e->program, e->weight_image, e->weight_image_length, e->arena_length) != NSP_OK) {
         if (message_capacity > 0) {
             strncpy(message, "program arena larger than the board's", message_capacity - 1u);
             message[message_capacity - 1u] = 0;
