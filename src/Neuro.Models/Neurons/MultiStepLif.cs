@@ -18,6 +18,11 @@ namespace Neuro.Models.Neurons;
 /// </summary>
 public sealed class MultiStepLif : nn.Module<Tensor, Tensor>
 {
+    /// <summary>Nothing to discover: the weights are registered by name in the constructor, and reflecting over the fields of every leaf a parent registers costs more than building it.</summary>
+    protected override void RegisterComponents()
+    {
+    }
+
     private readonly ActivityTap _tap;
 
     private MultiStepLif(string name, LifParameters parameters, ActivityTap tap) : base(name)
