@@ -1,4 +1,5 @@
 using Neuro.Core.Architecture;
+using Neuro.Core.Energy;
 using Neuro.Models.Training;
 using Neuro.Search.Evaluation;
 
@@ -36,6 +37,25 @@ public class EvaluatorTests
         Assert.Equal(EnergyMode.PaperAtInitialisation, first.Energy);
         Assert.True(first.EnergyPicojoules > 0);
         Assert.Equal(first.EnergyPicojoules, again.EnergyPicojoules);
+    }
+
+    [Fact]
+    public void Training_free_energy_equals_that_of_the_same_model_recorded_through_the_autograd_path()
+    {
+        var config = Tiny(0.8) with { TimeSteps = 4 };
+        const int seed = 5;
+        var evaluation = new TrainingFreeEvaluator(framing => new SampleSubset(Frames(framing), 4), seed).Evaluate(config, CancellationToken.None);
+
+        var samples = new SampleSubset(Frames(ModelFraming.For(config)), 4);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var frames = Batches.Load(samples, [0, 1, 2, 3], TorchSharp.torch.CPU).Frames;
+        TorchSharp.torch.manual_seed(TrainingFreeEvaluator.StableSeed(seed, config.Name));
+        using var model = Neuro.Models.Spikformer.SpikformerModel.Create(config);
+        model.train();
+        // Gradients on: every LIF runs the autograd recurrence and every layer is tallied by a double-precision sum.
+        var rates = model.RecordFiringRates(() => model.forward(frames));
+
+        Assert.Equal(EnergyModel.Estimate(LayerTable.From(config), rates).TotalPicojoules, evaluation.EnergyPicojoules);
     }
 
     [Fact]

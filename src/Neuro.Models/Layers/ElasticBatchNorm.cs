@@ -12,6 +12,11 @@ namespace Neuro.Models.Layers;
 /// </summary>
 public sealed class ElasticBatchNorm : nn.Module<Tensor, Tensor>
 {
+    /// <summary>Nothing to discover: the weights are registered by name in the constructor, and reflecting over the fields of every leaf a parent registers costs more than building it.</summary>
+    protected override void RegisterComponents()
+    {
+    }
+
     /// <summary>ε of the normalisation (PyTorch's default); the compiler folds BN with the same value.</summary>
     public const double Epsilon = 1e-5;
 

@@ -11,6 +11,11 @@ namespace Neuro.Models.Layers;
 /// </summary>
 public sealed class ElasticConv2d : nn.Module<Tensor, Tensor>
 {
+    /// <summary>Nothing to discover: the weights are registered by name in the constructor, and reflecting over the fields of every leaf a parent registers costs more than building it.</summary>
+    protected override void RegisterComponents()
+    {
+    }
+
     private const int Kernel = 3;
 
     private ElasticConv2d(string name, int inChannels, int outChannels) : base(name)

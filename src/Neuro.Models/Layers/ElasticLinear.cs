@@ -11,6 +11,11 @@ namespace Neuro.Models.Layers;
 /// </summary>
 public sealed class ElasticLinear : nn.Module<Tensor, Tensor>
 {
+    /// <summary>Nothing to discover: the weights are registered by name in the constructor, and reflecting over the fields of every leaf a parent registers costs more than building it.</summary>
+    protected override void RegisterComponents()
+    {
+    }
+
     private ElasticLinear(string name, int inFeatures, int outFeatures, bool hasBias) : base(name)
     {
         InFeatures = ActiveIn = inFeatures;

@@ -17,4 +17,11 @@ public sealed class ActivityTap
         Recorder?.Add(layer, output);
         return output;
     }
+
+    /// <summary>Like <see cref="Record"/> for an output whose every element is 0 or 1 (spikes).</summary>
+    public Tensor RecordSpikes(string layer, Tensor spikes)
+    {
+        Recorder?.AddSpikes(layer, spikes);
+        return spikes;
+    }
 }

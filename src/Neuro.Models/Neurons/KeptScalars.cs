@@ -14,4 +14,6 @@ internal static class KeptScalars
     public static readonly Scalar Zero = 0.ToScalar();
 
     public static readonly Scalar One = 1.ToScalar();
+
+    public static readonly Scalar MinusOne = (-1).ToScalar();
 }

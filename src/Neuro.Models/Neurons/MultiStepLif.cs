@@ -18,6 +18,11 @@ namespace Neuro.Models.Neurons;
 /// </summary>
 public sealed class MultiStepLif : nn.Module<Tensor, Tensor>
 {
+    /// <summary>Nothing to discover: the weights are registered by name in the constructor, and reflecting over the fields of every leaf a parent registers costs more than building it.</summary>
+    protected override void RegisterComponents()
+    {
+    }
+
     private readonly ActivityTap _tap;
 
     private MultiStepLif(string name, LifParameters parameters, ActivityTap tap) : base(name)
@@ -44,8 +49,16 @@ public sealed class MultiStepLif : nn.Module<Tensor, Tensor>
     /// <summary>Membrane time constant τ; the membrane moves 1/τ of the way to the input each step.</summary>
     public double Tau { get; set; }
 
-    /// <summary>Spikes <c>[T, …]</c> (0/1) for an input current <c>[T, …]</c>.</summary>
-    public override Tensor forward(Tensor input) => _tap.Record(LayerName, Integrate(input, Threshold, Tau));
+    /// <summary>
+    /// Spikes <c>[T, …]</c> (0/1) for an input current <c>[T, …]</c>. With gradients off (evaluation, firing-rate
+    /// recording) it runs <see cref="Fire"/>, which gives the same spikes as <see cref="Integrate"/> in fewer operations.
+    /// </summary>
+    public override Tensor forward(Tensor input)
+    {
+        if (is_grad_enabled())
+            return _tap.Record(LayerName, Integrate(input, Threshold, Tau));
+        return _tap.RecordSpikes(LayerName, Fire(input, Threshold, Tau));
+    }
 
     /// <summary>The LIF recurrence over the leading time axis; see the class remarks.</summary>
     public static Tensor Integrate(Tensor input, double threshold, double tau)
@@ -67,5 +80,45 @@ public sealed class MultiStepLif : nn.Module<Tensor, Tensor>
             spikes[t] = spike;
         }
         return stack(spikes);
+    }
+
+    /// <summary>
+    /// The recurrence of <see cref="Integrate"/> for inference: no autograd function, the membrane updated in place and
+    /// each step's spikes written straight into the output, five tensor operations per step instead of nine plus a stack.
+    /// For finite currents the spikes are bit for bit those of <see cref="Integrate"/>: the charge is the same operations on
+    /// the same values, H ≥ V_th holds exactly when the rounded H − V_th ≥ 0 does (a difference of floats rounds to zero
+    /// only when they are equal), and the reset is the same H − H·S.
+    /// </summary>
+    public static Tensor Fire(Tensor input, double threshold, double tau)
+    {
+        using var leak = (1 / tau).ToScalar();
+        using var thresholdScalar = threshold.ToScalar();
+        long steps = input.shape[0];
+        var spikes = empty_like(input);
+        Tensor? membrane = null;
+        try
+        {
+            for (long t = 0; t < steps; t++)
+            {
+                using var current = input[t];
+                if (membrane is null)
+                {
+                    membrane = current.mul(leak);
+                }
+                else
+                {
+                    using var difference = current.sub(membrane);
+                    membrane.add_(difference, leak);
+                }
+                using var spike = spikes[t];
+                spike.copy_(membrane).ge_(thresholdScalar);
+                membrane.addcmul_(membrane, spike, KeptScalars.MinusOne);
+            }
+            return spikes;
+        }
+        finally
+        {
+            membrane?.Dispose();
+        }
     }
 }

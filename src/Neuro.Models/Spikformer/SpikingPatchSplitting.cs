@@ -85,8 +85,9 @@ public sealed class SpikingPatchSplitting : nn.Module<Tensor, Tensor>
         for (int stage = 0; stage < SpsConfig.Stages; stage++)
         {
             x = ConvNormFire(_convs[stage], _norms[stage], _lifs[stage], x);
+            // The maximum of spikes is a spike: the pooled output is 0/1 as well.
             if (_poolAfter[stage])
-                x = _tap.Record($"sps.pool{stage}", MaxPool(x));
+                x = _tap.RecordSpikes($"sps.pool{stage}", MaxPool(x));
         }
         return x.add(ConvNormFire(rpe_conv, rpe_bn, rpe_lif, x), KeptScalars.One);
     }

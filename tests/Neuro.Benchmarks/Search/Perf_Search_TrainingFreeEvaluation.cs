@@ -14,7 +14,7 @@ namespace Neuro.Benchmarks.Search;
 /// with 5 % of pixels active per bin (the density of framed synthetic gestures), framed once per (T, downsample) as the
 /// evaluator caches them in a search. In process: BenchmarkDotNet's generated project would not carry TorchSharp's
 /// native libraries. Fixed warm-up and iteration counts: the in-process job's defaults would run the largest config
-/// (~5 s per invocation) for more than the five minutes an in-process benchmark may take.
+/// (3–5 s per invocation) for more than the five minutes an in-process benchmark may take.
 /// </summary>
 [InProcess]
 [WarmupCount(1)]
