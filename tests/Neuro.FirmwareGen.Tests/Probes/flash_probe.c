@@ -6,31 +6,12 @@
 #include <stdint.h>
 
 #include "nsp_hal.h"
+#include "probe_uart.h"
 #ifdef PROBE_STM32
 #include "nsp_flash_stm32.h"
 #endif
 
 #define WORD(address) (*(volatile uint32_t *)(uintptr_t)(address))
-
-static void text(const char *s)
-{
-    uint32_t n = 0;
-    while (s[n] != '\0')
-        n++;
-    nsp_hal_uart_write((const uint8_t *)s, n);
-}
-
-static void field(const char *name, uint32_t value)
-{
-    char digits[9];
-    for (int i = 0; i < 8; i++)
-        digits[i] = "0123456789abcdef"[(value >> (28 - 4 * i)) & 0xFu];
-    digits[8] = '\0';
-    text(" ");
-    text(name);
-    text("=");
-    text(digits);
-}
 
 int main(void)
 {

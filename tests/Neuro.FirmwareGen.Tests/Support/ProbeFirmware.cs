@@ -16,7 +16,8 @@ internal static partial class ProbeFirmware
         using var firmware = new Firmware();
         var loader = await firmware.BuildAsync(boardName, FirmwareShape.Loader, program: null);
         string folder = loader.OutputDirectory;
-        File.Copy(Path.Combine(AppContext.BaseDirectory, "Probes", probe), Path.Combine(folder, probe));
+        foreach (string file in new[] { probe, "probe_uart.h" })
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "Probes", file), Path.Combine(folder, file));
         foreach (string source in halSources)
             foreach (string file in new[] { source, Path.ChangeExtension(source, ".h") })
                 File.Copy(Path.Combine(FirmwareSources.Directory(), "hal", file), Path.Combine(folder, "hal", file), overwrite: true);
