@@ -157,7 +157,10 @@ internal sealed class Conv2dKernel : OpKernel
 
     public override int EventScratch => 2 * _channels * _height * _width;
 
-    public override int IntScratch => Math.Max(_height * _width * _padded, _planeLength) + 2 * _height * _width + 1;
+    public override int IntScratch => ScratchBase + 2 * _height * _width + 1;
+
+    /// <summary>Where the event pass's position buckets start in the i32 scratch: after the accumulator tile or the dense pass's plane.</summary>
+    private int ScratchBase => Math.Max(PositionTile * _padded, _planeLength);
 
     public override int ShortScratch => _channels * _imageLength + _planeLength;
 
@@ -170,7 +173,7 @@ internal sealed class Conv2dKernel : OpKernel
         // start[p]..start[p+1] index the channel·9 row base and value of the events at p.
         int total = RowKernels.Nonzeros(input.AsSpan(0, _channels * positions), 0, ws.Rows.AsSpan(_channels * positions));
         ReadOnlySpan<int> flat = ws.Rows.AsSpan(_channels * positions, total);
-        Span<int> start = ws.IntTemp.AsSpan(positions * padded, positions + 1);
+        Span<int> start = ws.IntTemp.AsSpan(ScratchBase, positions + 1);
         start.Clear();
         long events = total, inputSum = 0, updates = 0, sops = 0;
         int max = 0;
@@ -213,7 +216,7 @@ internal sealed class Conv2dKernel : OpKernel
 
         for (int p = 0; p < positions; p++)
             start[p + 1] += start[p];
-        Span<int> fill = ws.IntTemp.AsSpan(positions * padded + positions + 1, positions);
+        Span<int> fill = ws.IntTemp.AsSpan(ScratchBase + positions + 1, positions);
         start[..positions].CopyTo(fill);
         Span<int> eventRow = ws.Rows.AsSpan(0, total);
         Span<int> eventValue = ws.Values.AsSpan(0, total);
@@ -225,38 +228,42 @@ internal sealed class Conv2dKernel : OpKernel
         }
         bool unit = inputSum == events;
         int group = RowKernels.NarrowGroup(_maxAbsWeight, max);
-        Span<int> accT = ws.IntTemp.AsSpan(0, positions * padded);
+        Span<int> tile = ws.IntTemp.AsSpan(0, PositionTile * padded);
         Span<Segment> segments = stackalloc Segment[9];
-        for (int oy = 0; oy < _height; oy++)
-        for (int ox = 0; ox < _width; ox++)
+        for (int first = 0; first < positions; first += PositionTile)
         {
-            int count = 0;
-            for (int ky = 0; ky < 3; ky++)
+            int tiled = Math.Min(PositionTile, positions - first);
+            for (int i = 0; i < tiled; i++)
             {
-                int y = oy + ky - 1;
-                if (y < 0 || y >= _height)
-                    continue;
-                for (int kx = 0; kx < 3; kx++)
+                int oy = (first + i) / _width, ox = first + i - oy * _width, count = 0;
+                for (int ky = 0; ky < 3; ky++)
                 {
-                    int x = ox + kx - 1;
-                    if (x < 0 || x >= _width)
+                    int y = oy + ky - 1;
+                    if (y < 0 || y >= _height)
                         continue;
-                    int p = y * _width + x;
-                    if (start[p] < start[p + 1])
-                        segments[count++] = new Segment(start[p], start[p + 1], (ky * 3 + kx) * padded);
+                    for (int kx = 0; kx < 3; kx++)
+                    {
+                        int x = ox + kx - 1;
+                        if (x < 0 || x >= _width)
+                            continue;
+                        int p = y * _width + x;
+                        if (start[p] < start[p + 1])
+                            segments[count++] = new Segment(start[p], start[p + 1], (ky * 3 + kx) * padded);
+                    }
                 }
+                Span<int> target = tile.Slice(i * padded, padded);
+                _bias.CopyTo(target);
+                RowKernels.AccumulateSegments(target, _rows, eventRow, eventValue, segments[..count], unit, group, _level);
             }
-            Span<int> target = accT.Slice((oy * _width + ox) * padded, padded);
-            _bias.CopyTo(target);
-            RowKernels.AccumulateSegments(target, _rows, eventRow, eventValue, segments[..count], unit, group, _level);
-        }
-        for (int o = 0; o < outChannels; o++)
-        {
-            Span<int> plane = acc.AsSpan(o * positions, positions);
-            for (int p = 0; p < positions; p++)
-                plane[p] = accT[p * padded + o];
+            RowKernels.TransposeTile(tile, tiled, padded, outChannels, acc, positions, first, _level);
         }
     }
+
+    /// <summary>
+    /// Output positions per accumulator tile of the event pass: [16][O padded] i32 stays in L1 (16 KB at O = 256) while it
+    /// is transposed into the [O, H, W] planes, where transposing one whole-map [P][O] buffer re-read it from L2 per channel.
+    /// </summary>
+    private const int PositionTile = 16;
 
     private const int RowAddCycles = 5, PositionCycles = 258, PlaneCycles = 20, VectorCycles = 4;
 

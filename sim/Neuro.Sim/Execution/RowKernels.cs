@@ -416,6 +416,65 @@ internal static class RowKernels
         narrow.Clear();
     }
 
+    /// <summary>
+    /// planes[o · planeLength + first + i] = tile[i · stride + o] for i &lt; <paramref name="count"/> (≤ 16 positions) and
+    /// o &lt; <paramref name="channels"/>: an accumulator tile of output positions into [O, H, W] planes. With AVX-512 a full
+    /// tile moves 16 channels at a time through a 16 × 16 register transpose (64 shuffles per 256 values).
+    /// </summary>
+    public static void TransposeTile(ReadOnlySpan<int> tile, int count, int stride, int channels, Span<int> planes, int planeLength, int first, SimdLevel level)
+    {
+        int o = 0;
+        if (level == SimdLevel.Avx512 && count == 16)
+        {
+            ref int t0 = ref MemoryMarshal.GetReference(tile);
+            ref int p0 = ref MemoryMarshal.GetReference(planes);
+            for (; o + 16 <= channels; o += 16)
+                Transpose16x16(ref Unsafe.Add(ref t0, o), stride, ref Unsafe.Add(ref p0, o * planeLength + first), planeLength);
+        }
+        for (; o < channels; o++)
+        {
+            Span<int> plane = planes.Slice(o * planeLength + first, count);
+            for (int i = 0; i < plane.Length; i++)
+                plane[i] = tile[i * stride + o];
+        }
+    }
+
+    /// <summary>
+    /// The classic 16 × 16 i32 transpose: 32-bit then 64-bit unpacks interleave pairs of rows within 128-bit lanes, and two
+    /// rounds of 128-bit lane shuffles (vshufi32x4) gather the lanes; output row j is input column j.
+    /// </summary>
+    private static void Transpose16x16(ref int source, int sourceStride, ref int target, int targetStride)
+    {
+        Span<Vector512<int>> r = stackalloc Vector512<int>[16];
+        for (int i = 0; i < 16; i += 2)
+        {
+            var a = Vector512.LoadUnsafe(ref source, (nuint)(i * sourceStride));
+            var b = Vector512.LoadUnsafe(ref source, (nuint)((i + 1) * sourceStride));
+            r[i] = Avx512F.UnpackLow(a, b);
+            r[i + 1] = Avx512F.UnpackHigh(a, b);
+        }
+        Span<Vector512<int>> u = stackalloc Vector512<int>[16];
+        for (int k = 0; k < 16; k += 4)
+        {
+            var (t0, t1, t2, t3) = (r[k].AsInt64(), r[k + 1].AsInt64(), r[k + 2].AsInt64(), r[k + 3].AsInt64());
+            u[k] = Avx512F.UnpackLow(t0, t2).AsInt32();
+            u[k + 1] = Avx512F.UnpackHigh(t0, t2).AsInt32();
+            u[k + 2] = Avx512F.UnpackLow(t1, t3).AsInt32();
+            u[k + 3] = Avx512F.UnpackHigh(t1, t3).AsInt32();
+        }
+        for (int m = 0; m < 4; m++)
+        {
+            var even = Avx512F.Shuffle4x128(u[m], u[4 + m], 0x88);
+            var odd = Avx512F.Shuffle4x128(u[m], u[4 + m], 0xDD);
+            var evenHigh = Avx512F.Shuffle4x128(u[8 + m], u[12 + m], 0x88);
+            var oddHigh = Avx512F.Shuffle4x128(u[8 + m], u[12 + m], 0xDD);
+            Avx512F.Shuffle4x128(even, evenHigh, 0x88).StoreUnsafe(ref target, (nuint)(m * targetStride));
+            Avx512F.Shuffle4x128(odd, oddHigh, 0x88).StoreUnsafe(ref target, (nuint)((4 + m) * targetStride));
+            Avx512F.Shuffle4x128(even, evenHigh, 0xDD).StoreUnsafe(ref target, (nuint)((8 + m) * targetStride));
+            Avx512F.Shuffle4x128(odd, oddHigh, 0xDD).StoreUnsafe(ref target, (nuint)((12 + m) * targetStride));
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Widen(Vector512<short> narrow, ref Vector512<int> low, ref Vector512<int> high)
     {
