@@ -36,9 +36,32 @@ internal static class NeuronKernels
     /// operations instead of the int64 path's two halves with vpmullq. Other vectors take the int64 path.
     /// </para>
     /// </summary>
-    public static long LifAvx512(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, ReadOnlySpan<int> theta, int leak, int fractionalBits)
+    public static long LifAvx512(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, ReadOnlySpan<int> theta, int leak, int fractionalBits) =>
+        LifAvx512(x, v, spikes, theta, 0, leak, fractionalBits);
+
+    /// <summary>As <see cref="LifScalar(ReadOnlySpan{int}, Span{int}, Span{byte}, ReadOnlySpan{int}, int, int)"/> with one θ for every neuron (a channel's run of a [C, H, W] map).</summary>
+    public static long LifScalar(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, int theta, int leak, int fractionalBits)
+    {
+        long fired = 0;
+        for (int j = 0; j < v.Length; j++)
+        {
+            byte spike = IntegerMath.LifStep(ref v[j], x[j], theta, leak, fractionalBits);
+            spikes[j] = spike;
+            fired += spike;
+        }
+        return fired;
+    }
+
+    /// <summary>The AVX-512 update with one θ for every neuron: a channel's run of a [C, H, W] map reads no θ array.</summary>
+    public static long LifAvx512(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, int theta, int leak, int fractionalBits) =>
+        LifAvx512(x, v, spikes, default, theta, leak, fractionalBits);
+
+    /// <summary>θ per neuron from <paramref name="theta"/>, or <paramref name="broadcast"/> for all when that span is empty.</summary>
+    private static long LifAvx512(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, ReadOnlySpan<int> theta, int broadcast, int leak, int fractionalBits)
     {
         int length = v.Length, j = 0;
+        bool perNeuron = !theta.IsEmpty;
+        var thetaAll = Vector512.Create(broadcast);
         ref int x0 = ref MemoryMarshal.GetReference(x);
         ref int v0 = ref MemoryMarshal.GetReference(v);
         ref int t0 = ref MemoryMarshal.GetReference(theta);
@@ -74,7 +97,7 @@ internal static class NeuronKernels
                 var high = Charge(Vector512.WidenUpper(input), Vector512.WidenUpper(membrane), k, half, min, max, fractionalBits);
                 charged = Vector512.Narrow(low, high);
             }
-            var fire = Vector512.GreaterThanOrEqual(charged, Vector512.LoadUnsafe(ref t0, (nuint)j));
+            var fire = Vector512.GreaterThanOrEqual(charged, perNeuron ? Vector512.LoadUnsafe(ref t0, (nuint)j) : thetaAll);
             Vector512.AndNot(charged, fire).StoreUnsafe(ref v0, (nuint)j);
             var spike = fire & one;
             count += spike;
@@ -82,7 +105,11 @@ internal static class NeuronKernels
         }
         long fired = Vector512.Sum(count);
         if (j < length)
-            fired += LifScalar(x[j..], v[j..], spikes[j..], theta[j..], leak, fractionalBits);
+        {
+            fired += perNeuron
+                ? LifScalar(x[j..], v[j..], spikes[j..], theta[j..], leak, fractionalBits)
+                : LifScalar(x[j..], v[j..], spikes[j..], broadcast, leak, fractionalBits);
+        }
         return fired;
     }
 

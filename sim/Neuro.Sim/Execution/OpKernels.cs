@@ -157,7 +157,7 @@ internal sealed class Conv2dKernel : OpKernel
 
     public override int EventScratch => 2 * _channels * _height * _width;
 
-    public override int IntScratch => ScratchBase + 2 * _height * _width + 1;
+    public override int IntScratch => ScratchBase + 2 * _height * _width + _channels + 2;
 
     /// <summary>Where the event pass's position buckets start in the i32 scratch: after the accumulator tile or the dense pass's plane.</summary>
     private int ScratchBase => Math.Max(PositionTile * _padded, _planeLength);
@@ -169,24 +169,38 @@ internal sealed class Conv2dKernel : OpKernel
         byte[] input = ws.Bytes[_op.Input];
         int[] acc = ws.Ints[_op.Output];
         int positions = _height * _width, outChannels = _outChannels, padded = _padded;
-        // Every event's flat index c·P + p, channel-major, then bucketed by position (a counting sort):
-        // start[p]..start[p+1] index the channel·9 row base and value of the events at p.
-        int total = RowKernels.Nonzeros(input.AsSpan(0, _channels * positions), 0, ws.Rows.AsSpan(_channels * positions));
-        ReadOnlySpan<int> flat = ws.Rows.AsSpan(_channels * positions, total);
+        // Every event's position p, channel by channel (channelStart[c] is where channel c's events begin: no division by P
+        // per event), then bucketed by position (a counting sort): start[p]..start[p+1] index the channel·9 row base and
+        // value of the events at p.
+        Span<int> eventPosition = ws.Rows.AsSpan(_channels * positions);
+        Span<int> channelStart = ws.IntTemp.AsSpan(ScratchBase + 2 * positions + 1, _channels + 1);
+        int total = 0;
+        for (int c = 0; c < _channels; c++)
+        {
+            channelStart[c] = total;
+            total += RowKernels.Nonzeros(input.AsSpan(c * positions, positions), 0, eventPosition[total..]);
+        }
+        channelStart[_channels] = total;
         Span<int> start = ws.IntTemp.AsSpan(ScratchBase, positions + 1);
         start.Clear();
         long events = total, inputSum = 0, updates = 0, sops = 0;
         int max = 0;
-        foreach (int index in flat)
+        for (int c = 0; c < _channels; c++)
         {
-            int p = index % positions, value = input[index];
-            start[p + 1]++;
-            inputSum += value;
-            max = Math.Max(max, value);
-            long fanOut = (long)_taps[p] * outChannels;
-            updates += fanOut;
-            sops += fanOut * value;
+            ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
+            foreach (int p in eventPosition[channelStart[c]..channelStart[c + 1]])
+            {
+                int value = plane[p];
+                start[p + 1]++;
+                inputSum += value;
+                max = Math.Max(max, value);
+                long fanOut = _taps[p];
+                updates += fanOut;
+                sops += fanOut * value;
+            }
         }
+        updates *= outChannels;
+        sops *= outChannels;
         counters.Events = events;
         counters.InputSum = inputSum;
         if (_op.Dense)
@@ -198,7 +212,7 @@ internal sealed class Conv2dKernel : OpKernel
         }
         if (_pass == ConvPass.ByWork ? events * ScatterBelow < positions : _pass == ConvPass.Scatter)
         {
-            Scatter(input, flat, acc);
+            Scatter(input, eventPosition, channelStart, acc);
             return;
         }
         // Estimated cycles of each pass (fitted to the presets' convs on AVX-512): the event pass costs per 32-lane row add
@@ -220,11 +234,15 @@ internal sealed class Conv2dKernel : OpKernel
         start[..positions].CopyTo(fill);
         Span<int> eventRow = ws.Rows.AsSpan(0, total);
         Span<int> eventValue = ws.Values.AsSpan(0, total);
-        foreach (int index in flat)
+        for (int c = 0; c < _channels; c++)
         {
-            int c = index / positions, slot = fill[index - c * positions]++;
-            eventRow[slot] = c * 9 * padded;
-            eventValue[slot] = input[index];
+            ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
+            foreach (int p in eventPosition[channelStart[c]..channelStart[c + 1]])
+            {
+                int slot = fill[p]++;
+                eventRow[slot] = c * 9 * padded;
+                eventValue[slot] = plane[p];
+            }
         }
         bool unit = inputSum == events;
         int group = RowKernels.NarrowGroup(_maxAbsWeight, max);
@@ -323,27 +341,27 @@ internal sealed class Conv2dKernel : OpKernel
     /// </summary>
     public const int ScatterBelow = 4;
 
-    private void Scatter(byte[] input, ReadOnlySpan<int> events, int[] acc)
+    private void Scatter(byte[] input, ReadOnlySpan<int> eventPosition, ReadOnlySpan<int> channelStart, int[] acc)
     {
-        int positions = _height * _width;
+        int positions = _height * _width, width = _width, height = _height, padded = _padded;
         for (int o = 0; o < _outChannels; o++)
         {
             Span<int> plane = acc.AsSpan(o * positions, positions);
             plane.Fill(_bias[o]);
-            foreach (int index in events)
+            for (int c = 0; c < _channels; c++)
             {
-                int c = index / positions, p = index - c * positions, y = p / _width, x = p - y * _width, value = input[index];
-                for (int ky = 0; ky < 3; ky++)
+                ReadOnlySpan<byte> source = input.AsSpan(c * positions, positions);
+                ReadOnlySpan<sbyte> taps = _rows.AsSpan(c * 9 * padded + o);
+                foreach (int p in eventPosition[channelStart[c]..channelStart[c + 1]])
                 {
-                    int oy = y - ky + 1;
-                    if (oy < 0 || oy >= _height)
-                        continue;
-                    for (int kx = 0; kx < 3; kx++)
+                    int y = p / width, x = p - y * width, value = source[p];
+                    // Output (y − ky + 1, x − kx + 1) receives tap (ky, kx); rows and columns past the border are skipped.
+                    int kyFirst = y == height - 1 ? 1 : 0, kyEnd = y == 0 ? 2 : 3, kxFirst = x == width - 1 ? 1 : 0, kxEnd = x == 0 ? 2 : 3;
+                    for (int ky = kyFirst; ky < kyEnd; ky++)
                     {
-                        int ox = x - kx + 1;
-                        if (ox < 0 || ox >= _width)
-                            continue;
-                        plane[oy * _width + ox] += _rows[(c * 9 + ky * 3 + kx) * _padded + o] * value;
+                        int row = (y - ky + 1) * width + x + 1;
+                        for (int kx = kxFirst; kx < kxEnd; kx++)
+                            plane[row - kx] += taps[(ky * 3 + kx) * padded] * value;
                     }
                 }
             }
@@ -429,7 +447,8 @@ internal sealed class LinearKernel : OpKernel
 internal sealed class LifKernel : OpKernel
 {
     private readonly LifOp _op;
-    private readonly int[] _thresholds;   // θ of every element of one period [axis, inner]
+    private readonly int[] _thresholds;   // θ of every element of one period [axis, inner], or per channel for long runs
+    private readonly int _run;            // > 0: neurons per channel run (θ constant over each run), else 0
     private readonly SimdLevel _level;
 
     public LifKernel(SpikeProgram program, LifOp op, SimdLevel level)
@@ -441,6 +460,14 @@ internal sealed class LifKernel : OpKernel
         for (int a = op.ChannelAxis + 1; a < shape.Length; a++)
             inner *= shape[a];
         var theta = program.Tensors[op.Thresholds];
+        if (inner >= MinRun)
+        {
+            // A [C, H, W] map: θ is constant over each channel's H·W run, so each run compares against one broadcast θ
+            // instead of streaming an expanded θ array as large as the map.
+            _run = inner;
+            _thresholds = [.. Enumerable.Range(0, axis).Select(c => theta.Int32At(theta.Length == 1 ? 0 : c))];
+            return;
+        }
         // A period shorter than MinChunk (a token LIF's θ row of C) is repeated, so each kernel call covers many neurons.
         int period = axis * inner, length = (int)program.Buffers[op.Input].Length;
         int chunk = Math.Min(length, period * Math.Max(1, MinChunk / period));
@@ -449,20 +476,33 @@ internal sealed class LifKernel : OpKernel
             _thresholds[i] = theta.Int32At(theta.Length == 1 ? 0 : i % period / inner);
     }
 
-    private const int MinChunk = 4096;
+    private const int MinChunk = 4096, MinRun = 64;
 
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         int[] input = ws.Ints[_op.Input], membrane = ws.Ints[_op.Membrane];
         byte[] spikes = ws.Bytes[_op.Output];
         long fired = 0;
-        for (int start = 0; start < input.Length; start += _thresholds.Length)
+        if (_run > 0)
         {
-            int n = Math.Min(_thresholds.Length, input.Length - start);
-            ReadOnlySpan<int> theta = _thresholds.AsSpan(0, n);
-            fired += _level == SimdLevel.Avx512
-                ? NeuronKernels.LifAvx512(input.AsSpan(start, n), membrane.AsSpan(start, n), spikes.AsSpan(start, n), theta, _op.Leak, _op.FractionalBits)
-                : NeuronKernels.LifScalar(input.AsSpan(start, n), membrane.AsSpan(start, n), spikes.AsSpan(start, n), theta, _op.Leak, _op.FractionalBits);
+            for (int start = 0, channel = 0; start < input.Length; start += _run, channel = (channel + 1) % _thresholds.Length)
+            {
+                int theta = _thresholds[channel];
+                fired += _level == SimdLevel.Avx512
+                    ? NeuronKernels.LifAvx512(input.AsSpan(start, _run), membrane.AsSpan(start, _run), spikes.AsSpan(start, _run), theta, _op.Leak, _op.FractionalBits)
+                    : NeuronKernels.LifScalar(input.AsSpan(start, _run), membrane.AsSpan(start, _run), spikes.AsSpan(start, _run), theta, _op.Leak, _op.FractionalBits);
+            }
+        }
+        else
+        {
+            for (int start = 0; start < input.Length; start += _thresholds.Length)
+            {
+                int n = Math.Min(_thresholds.Length, input.Length - start);
+                ReadOnlySpan<int> theta = _thresholds.AsSpan(0, n);
+                fired += _level == SimdLevel.Avx512
+                    ? NeuronKernels.LifAvx512(input.AsSpan(start, n), membrane.AsSpan(start, n), spikes.AsSpan(start, n), theta, _op.Leak, _op.FractionalBits)
+                    : NeuronKernels.LifScalar(input.AsSpan(start, n), membrane.AsSpan(start, n), spikes.AsSpan(start, n), theta, _op.Leak, _op.FractionalBits);
+            }
         }
         counters.NeuronUpdates = input.Length;
         counters.OutputSum = fired;
