@@ -33,9 +33,12 @@ public class RowKernelTests
             for (int e = 0; e < rows.Length; e++)
             for (int o = 0; o < length; o++)
                 expectedWide[o] += wide[rows[e] + o] * values[e];
-            int[] actualWide = [.. bias];
-            RowKernels.AccumulateRows(actualWide, wide, rows, values);
-            Assert.Equal(expectedWide, actualWide);
+            foreach (var level in Enum.GetValues<SimdLevel>().Where(l => l <= RowKernels.Best))
+            {
+                int[] actualWide = [.. bias];
+                RowKernels.AccumulateRows(actualWide, wide, rows, values, unit, level);
+                Assert.Equal(expectedWide, actualWide);
+            }
         }
     }
 

@@ -687,7 +687,7 @@ internal sealed class MatMulQKKernel(SpikeProgram program, MatMulQKOp op) : Atte
 /// the row counts[g,·,m] (N targets, counts transposed once per step) to column c of the output, held transposed
 /// [C, N] and transposed back at the end.
 /// </summary>
-internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op) : AttentionKernel(program, op.Value, op.Heads)
+internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op, SimdLevel level) : AttentionKernel(program, op.Value, op.Heads)
 {
     public override int DrivingBuffer => op.Value;
 
@@ -713,6 +713,7 @@ internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op) : Atte
         for (int c = 0; c < channels; c++)
         {
             int g = c / Depth, count = 0;
+            bool unit = true;
             for (int m = 0; m < tokens; m++)
             {
                 int v = value[m * channels + c];
@@ -720,8 +721,9 @@ internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op) : Atte
                     continue;
                 ws.Rows[count] = (g * tokens + m) * tokens;
                 ws.Values[count++] = v;
+                unit &= v == 1;
             }
-            RowKernels.AccumulateRows(outT.Slice(c * tokens, tokens), countsT, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count));
+            RowKernels.AccumulateRows(outT.Slice(c * tokens, tokens), countsT, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), unit, level);
         }
         for (int n = 0; n < tokens; n++)
         for (int c = 0; c < channels; c++)
@@ -768,7 +770,7 @@ internal sealed class MatMulKVKernel(SpikeProgram program, MatMulKVOp op) : Atte
 }
 
 /// <summary>out[n,g·d+j] = Σ_i q[n,g·d+i]·kv[g,i,j]: each q event adds the i32 row kv[g,i,·]; fan-out d.</summary>
-internal sealed class MatMulQKVKernel(SpikeProgram program, MatMulQKVOp op) : AttentionKernel(program, op.Query, op.Heads)
+internal sealed class MatMulQKVKernel(SpikeProgram program, MatMulQKVOp op, SimdLevel level) : AttentionKernel(program, op.Query, op.Heads)
 {
     public override int DrivingBuffer => op.Query;
 
@@ -781,10 +783,10 @@ internal sealed class MatMulQKVKernel(SpikeProgram program, MatMulQKVOp op) : At
         for (int n = 0; n < Tokens; n++)
         for (int g = 0; g < Heads; g++)
         {
-            int count = RowKernels.CollectEvents(q.AsSpan(n * Channels + g * Depth, Depth), Depth, g * Depth * Depth, ws.Rows, ws.Values, out _, out _);
+            int count = RowKernels.CollectEvents(q.AsSpan(n * Channels + g * Depth, Depth), Depth, g * Depth * Depth, ws.Rows, ws.Values, out long sum, out _);
             Span<int> target = output.AsSpan(n * Channels + g * Depth, Depth);
             target.Clear();
-            RowKernels.AccumulateRows(target, kv, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count));
+            RowKernels.AccumulateRows(target, kv, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), sum == count, level);
         }
         CountEvents(q, Depth, ref counters);
     }

@@ -54,9 +54,9 @@ public sealed class SimulationEngine
         ToTokensOp tokens => new ToTokensKernel(_program, tokens),
         AddOp add => new AddKernel(add),
         MatMulQKOp qk => new MatMulQKKernel(_program, qk),
-        MatMulAVOp av => new MatMulAVKernel(_program, av),
+        MatMulAVOp av => new MatMulAVKernel(_program, av, _level),
         MatMulKVOp kv => new MatMulKVKernel(_program, kv),
-        MatMulQKVOp qkv => new MatMulQKVKernel(_program, qkv),
+        MatMulQKVOp qkv => new MatMulQKVKernel(_program, qkv, _level),
         ReadoutOp readout => new ReadoutKernel(_program, readout),
         _ => throw new InvalidOperationException($"verified program holds unknown op {op.Kind}"),
     };
