@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using System.Numerics;
 using Neuro.Program;
 
@@ -513,7 +515,7 @@ internal sealed class LifKernel : OpKernel
 /// MaxPool 3×3/2/1, separably: the (up to) three input rows of an output row are max-ed a vector at a time into a row
 /// with a zero on each side (padding is 0 for u8), then each output takes the max of three neighbours of it.
 /// </summary>
-internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op) : OpKernel
+internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op, SimdLevel level) : OpKernel
 {
     private readonly int[] _in = [.. program.Buffers[op.Input].Shape];
     private readonly int[] _out = [.. program.Buffers[op.Output].Shape];
@@ -535,9 +537,9 @@ internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op) : OpKern
             int y0 = Math.Max(0, 2 * oy - 1), y1 = Math.Min(height - 1, 2 * oy + 1);
             input.AsSpan((c * height + y0) * width, width).CopyTo(row);
             for (int y = y0 + 1; y <= y1; y++)
-                MaxInto(row, input.AsSpan((c * height + y) * width, width));
+                MaxInto(row, input.AsSpan((c * height + y) * width, width), level);
             int ox = 0;
-            if (Vector256.IsHardwareAccelerated)
+            if (level >= SimdLevel.Avx2)
             {
                 // 16 outputs per step: the max of three shifted 32-byte loads holds output i in byte 2i; the even bytes are
                 // narrowed out. Loads reach 33 bytes past 2·ox, inside the scratch's slack; only bytes ≤ W + 1 reach kept lanes.
@@ -552,6 +554,16 @@ internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op) : OpKern
                     index += 16;
                     sum += Vector128.Sum(Vector128.WidenLower(best) + Vector128.WidenUpper(best));
                 }
+                // The same with 16-byte loads for 8 outputs (maps 16 wide after the first pools); loads reach 17 bytes past 2·ox.
+                for (; ox + 8 <= outWidth; ox += 8)
+                {
+                    var max = Vector128.Max(Vector128.Max(Vector128.LoadUnsafe(ref p0, (nuint)(2 * ox)), Vector128.LoadUnsafe(ref p0, (nuint)(2 * ox + 1))),
+                        Vector128.LoadUnsafe(ref p0, (nuint)(2 * ox + 2)));
+                    var even = max.AsUInt16() & Vector128.Create((ushort)0xFF);
+                    Unsafe.WriteUnaligned(ref output[index], Vector128.Narrow(even, even).AsUInt64().ToScalar());
+                    index += 8;
+                    sum += Vector128.Sum(even);
+                }
             }
             for (; ox < outWidth; ox++)
             {
@@ -563,13 +575,15 @@ internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op) : OpKern
         counters.OutputSum = sum;
     }
 
-    private static void MaxInto(Span<byte> target, ReadOnlySpan<byte> source)
+    private static void MaxInto(Span<byte> target, ReadOnlySpan<byte> source, SimdLevel level)
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (level >= SimdLevel.Avx2)
         {
-            for (; i + Vector<byte>.Count <= target.Length; i += Vector<byte>.Count)
-                Vector.Max(new Vector<byte>(target[i..]), new Vector<byte>(source[i..])).CopyTo(target[i..]);
+            for (; i + Vector256<byte>.Count <= target.Length; i += Vector256<byte>.Count)
+                Vector256.Max(Vector256.Create<byte>(target[i..]), Vector256.Create<byte>(source[i..])).CopyTo(target[i..]);
+            for (; i + Vector128<byte>.Count <= target.Length; i += Vector128<byte>.Count)
+                Vector128.Max(Vector128.Create<byte>(target[i..]), Vector128.Create<byte>(source[i..])).CopyTo(target[i..]);
         }
         for (; i < target.Length; i++)
             target[i] = Math.Max(target[i], source[i]);
@@ -596,13 +610,43 @@ internal sealed class ToTokensKernel(SpikeProgram program, ToTokensOp op) : OpKe
     }
 }
 
-internal sealed class AddKernel(AddOp op) : OpKernel
+/// <summary>
+/// Residual add, u8 saturating: 64 (or 32) bytes per vpaddusb, their sum taken with vpsadbw against zero (eight 64-bit
+/// partial sums per vector), the tail scalar.
+/// </summary>
+internal sealed class AddKernel(AddOp op, SimdLevel level) : OpKernel
 {
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         byte[] left = ws.Bytes[op.Left], right = ws.Bytes[op.Right], output = ws.Bytes[op.Output];
+        ref byte l0 = ref MemoryMarshal.GetArrayDataReference(left);
+        ref byte r0 = ref MemoryMarshal.GetArrayDataReference(right);
+        ref byte o0 = ref MemoryMarshal.GetArrayDataReference(output);
         long sum = 0;
-        for (int i = 0; i < output.Length; i++)
+        int i = 0;
+        if (level == SimdLevel.Avx512)
+        {
+            var sums = Vector512<ulong>.Zero;
+            for (; i + 64 <= output.Length; i += 64)
+            {
+                var value = Avx512BW.AddSaturate(Vector512.LoadUnsafe(ref l0, (nuint)i), Vector512.LoadUnsafe(ref r0, (nuint)i));
+                value.StoreUnsafe(ref o0, (nuint)i);
+                sums += Avx512BW.SumAbsoluteDifferences(value, Vector512<byte>.Zero).AsUInt64();
+            }
+            sum = (long)Vector512.Sum(sums);
+        }
+        else if (level == SimdLevel.Avx2)
+        {
+            var sums = Vector256<ulong>.Zero;
+            for (; i + 32 <= output.Length; i += 32)
+            {
+                var value = Avx2.AddSaturate(Vector256.LoadUnsafe(ref l0, (nuint)i), Vector256.LoadUnsafe(ref r0, (nuint)i));
+                value.StoreUnsafe(ref o0, (nuint)i);
+                sums += Avx2.SumAbsoluteDifferences(value, Vector256<byte>.Zero).AsUInt64();
+            }
+            sum = (long)Vector256.Sum(sums);
+        }
+        for (; i < output.Length; i++)
         {
             byte value = IntegerMath.AddSaturating(left[i], right[i]);
             output[i] = value;
