@@ -153,6 +153,10 @@ public class KernelChoiceTests
 public class MaxPoolTests
 {
     [Theory]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(20)]
     [InlineData(31)]
     [InlineData(32)]
     [InlineData(33)]
@@ -173,3 +177,27 @@ public class MaxPoolTests
     }
 }
 
+public class AddTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(33)]
+    [InlineData(64)]
+    [InlineData(100)]
+    public void Residual_adds_saturate_and_sum_exactly_as_the_reference(int width)
+    {
+        var input = new InputSpec(2, 3, width, 2, FrameEncoding.Counts, SplitMode.Number, 1, width, 3);
+        var b = new ProgramBuilder($"add-{width}", input);
+        int pooled = b.MaxPool("pool", b.Input);
+        b.Add("twice", b.Add("sum", b.Input, b.Input), b.Input);
+        b.Add("pooled", pooled, pooled);
+        var verified = b.BuildVerified();
+        var random = new SplitMix64((ulong)width + 100);
+        var sample = new byte[input.TimeSteps * input.FrameLength];
+        for (int i = 0; i < sample.Length; i++)
+            sample[i] = random.Chance(50) ? (byte)random.Next(1, 255) : (byte)0;
+        foreach (var level in Enum.GetValues<SimdLevel>().Where(l => l <= RowKernels.Best))
+            BitExactnessTests.AssertSame(verified, new SimulationEngine(verified, level, ConvPass.ByWork), sample);
+    }
+}

@@ -33,9 +33,12 @@ public class RowKernelTests
             for (int e = 0; e < rows.Length; e++)
             for (int o = 0; o < length; o++)
                 expectedWide[o] += wide[rows[e] + o] * values[e];
-            int[] actualWide = [.. bias];
-            RowKernels.AccumulateRows(actualWide, wide, rows, values);
-            Assert.Equal(expectedWide, actualWide);
+            foreach (var level in Enum.GetValues<SimdLevel>().Where(l => l <= RowKernels.Best))
+            {
+                int[] actualWide = [.. bias];
+                RowKernels.AccumulateRows(actualWide, wide, rows, values, unit, level);
+                Assert.Equal(expectedWide, actualWide);
+            }
         }
     }
 
@@ -111,6 +114,26 @@ public class RowKernelTests
     }
 
     [Theory]
+    [MemberData(nameof(Levels))]
+    public void A_tile_of_positions_transposes_into_channel_planes_for_every_count_and_channel_tail(string level)
+    {
+        var random = new SplitMix64(5);
+        foreach (int count in new[] { 1, 7, 15, 16 })
+        foreach (int channels in new[] { 1, 15, 16, 17, 32, 70 })
+        {
+            int stride = RowKernels.Padded(channels), planeLength = 40, first = 3;
+            int[] tile = [.. Enumerable.Range(0, 16 * stride).Select(_ => random.Next(-1 << 30, 1 << 30))];
+            int[] planes = [.. Enumerable.Range(0, channels * planeLength).Select(_ => random.Next(-9, 9))];
+            int[] expected = [.. planes];
+            for (int o = 0; o < channels; o++)
+            for (int i = 0; i < count; i++)
+                expected[o * planeLength + first + i] = tile[i * stride + o];
+            RowKernels.TransposeTile(tile, count, stride, channels, planes, planeLength, first, Enum.Parse<SimdLevel>(level));
+            Assert.Equal(expected, planes);
+        }
+    }
+
+    [Theory]
     [InlineData(1, 1, 32767)]
     [InlineData(127, 1, 258)]
     [InlineData(128, 1, 255)]
@@ -148,6 +171,70 @@ public class NeuronKernelTests
             Assert.Equal(expectedV, actualV);
             Assert.Equal(expectedS, actualS);
             Assert.Equal(expectedFired, actualFired);
+        }
+    }
+
+    /// <summary>
+    /// The int32 lanes of a power-of-two leak hold only while X ≪ F and V stay within their bounds; values on both sides
+    /// of each bound must give the reference's membranes whichever path a vector takes (a vector mixing both takes the
+    /// int64 path, a vector all inside takes the int32 one).
+    /// </summary>
+    [Fact]
+    public void Power_of_two_leaks_equal_the_reference_step_on_both_sides_of_the_int32_bounds()
+    {
+        if (RowKernels.Best < SimdLevel.Avx512)
+            return;
+        var random = new SplitMix64(12);
+        foreach (int leak in new[] { 1, 2, 1 << 8, 1 << 14, 1 << 15, 1 << 16 })
+        foreach (int bits in new[] { 0, 3, 11, 14 })
+        {
+            int inputBound = 1 << (30 - bits), membraneBound = (1 << 30) - (1 << 15);
+            int[] inputEdges = [-inputBound - 1, -inputBound, -inputBound + 1, -1, 0, 1, inputBound - 1, inputBound];
+            int[] membraneEdges = [-membraneBound - 1, -membraneBound, -1, 0, 1, membraneBound, membraneBound + 1];
+            foreach (bool inside in new[] { true, false })
+            {
+                int length = 64;
+                int[] x = [.. Enumerable.Range(0, length).Select(_ => inside
+                    ? random.Next(-inputBound, inputBound - 1)
+                    : inputEdges[random.Next(0, inputEdges.Length - 1)])];
+                int[] v = [.. Enumerable.Range(0, length).Select(_ => inside
+                    ? random.Next(-membraneBound, membraneBound)
+                    : membraneEdges[random.Next(0, membraneEdges.Length - 1)])];
+                int[] theta = [.. Enumerable.Range(0, length).Select(_ => random.Next(-membraneBound, membraneBound))];
+                int[] expectedV = [.. v], actualV = [.. v];
+                byte[] expectedS = new byte[length], actualS = new byte[length];
+                long expectedFired = NeuronKernels.LifScalar(x, expectedV, expectedS, theta, leak, bits);
+                long actualFired = NeuronKernels.LifAvx512(x, actualV, actualS, theta, leak, bits);
+                Assert.Equal(expectedV, actualV);
+                Assert.Equal(expectedS, actualS);
+                Assert.Equal(expectedFired, actualFired);
+            }
+        }
+    }
+
+    [Fact]
+    public void One_broadcast_threshold_equals_the_reference_step_with_that_threshold_everywhere()
+    {
+        var random = new SplitMix64(13);
+        foreach (int length in new[] { 1, 16, 63, 64, 200 })
+        foreach (int leak in new[] { 21845, 32768 })
+        {
+            int theta = random.Next(1, 1 << 16);
+            int[] x = [.. Enumerable.Range(0, length).Select(_ => random.Next(-1 << 12, 1 << 12))];
+            int[] v = [.. Enumerable.Range(0, length).Select(_ => random.Next(-1 << 16, 1 << 16))];
+            int[] expectedV = [.. v], scalarV = [.. v];
+            byte[] expectedS = new byte[length], scalarS = new byte[length];
+            long expectedFired = NeuronKernels.LifScalar(x, expectedV, expectedS, Enumerable.Repeat(theta, length).ToArray(), leak, 12);
+            Assert.Equal(expectedFired, NeuronKernels.LifScalar(x, scalarV, scalarS, theta, leak, 12));
+            Assert.Equal(expectedV, scalarV);
+            Assert.Equal(expectedS, scalarS);
+            if (RowKernels.Best < SimdLevel.Avx512)
+                continue;
+            int[] vectorV = [.. v];
+            byte[] vectorS = new byte[length];
+            Assert.Equal(expectedFired, NeuronKernels.LifAvx512(x, vectorV, vectorS, theta, leak, 12));
+            Assert.Equal(expectedV, vectorV);
+            Assert.Equal(expectedS, vectorS);
         }
     }
 }

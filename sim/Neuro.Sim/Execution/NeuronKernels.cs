@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -27,10 +28,40 @@ internal static class NeuronKernels
     /// ((X ≪ F) − V, below 2^46) times k (≤ 2^16) stays below 2^62 exactly as in the reference; the rounding shift is an
     /// arithmetic shift of (product + 2^15); sat32 clamps in int64 before narrowing. Spikes are the lanes with H ≥ θ,
     /// narrowed to bytes (vpmovdb).
+    /// <para>
+    /// When k = 2^s (τ = 2 gives 2^15, every preset) a vector whose lanes all satisfy |X ≪ F| ≤ 2^30 and
+    /// |V| ≤ 2^30 − 2^15 (what the compiler's choice of F keeps, spike-program.md §3.3) stays in int32 lanes: there
+    /// round_shift((X ≪ F − V)·2^s, 16) = (X ≪ F − V + 2^(15−s)) ≫ (16 − s) (for s = 16: X ≪ F − V), the drive plus its
+    /// rounding term stays inside int32 and H = V + step cannot saturate, so 16 neurons cost a handful of 512-bit
+    /// operations instead of the int64 path's two halves with vpmullq. Other vectors take the int64 path.
+    /// </para>
     /// </summary>
-    public static long LifAvx512(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, ReadOnlySpan<int> theta, int leak, int fractionalBits)
+    public static long LifAvx512(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, ReadOnlySpan<int> theta, int leak, int fractionalBits) =>
+        LifAvx512(x, v, spikes, theta, 0, leak, fractionalBits);
+
+    /// <summary>As <see cref="LifScalar(ReadOnlySpan{int}, Span{int}, Span{byte}, ReadOnlySpan{int}, int, int)"/> with one θ for every neuron (a channel's run of a [C, H, W] map).</summary>
+    public static long LifScalar(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, int theta, int leak, int fractionalBits)
+    {
+        long fired = 0;
+        for (int j = 0; j < v.Length; j++)
+        {
+            byte spike = IntegerMath.LifStep(ref v[j], x[j], theta, leak, fractionalBits);
+            spikes[j] = spike;
+            fired += spike;
+        }
+        return fired;
+    }
+
+    /// <summary>The AVX-512 update with one θ for every neuron: a channel's run of a [C, H, W] map reads no θ array.</summary>
+    public static long LifAvx512(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, int theta, int leak, int fractionalBits) =>
+        LifAvx512(x, v, spikes, default, theta, leak, fractionalBits);
+
+    /// <summary>θ per neuron from <paramref name="theta"/>, or <paramref name="broadcast"/> for all when that span is empty.</summary>
+    private static long LifAvx512(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, ReadOnlySpan<int> theta, int broadcast, int leak, int fractionalBits)
     {
         int length = v.Length, j = 0;
+        bool perNeuron = !theta.IsEmpty;
+        var thetaAll = Vector512.Create(broadcast);
         ref int x0 = ref MemoryMarshal.GetReference(x);
         ref int v0 = ref MemoryMarshal.GetReference(v);
         ref int t0 = ref MemoryMarshal.GetReference(theta);
@@ -41,14 +72,32 @@ internal static class NeuronKernels
         var max = Vector512.Create((long)int.MaxValue);
         var one = Vector512.Create(1);
         var count = Vector512<int>.Zero;
+        bool narrow = BitOperations.IsPow2(leak) && leak <= 1 << IntegerMath.LeakShift;
+        int shift = IntegerMath.LeakShift - BitOperations.Log2((uint)leak);
+        var round = Vector512.Create(shift == 0 ? 0 : 1 << (shift - 1));
+        // Unsigned range tests: X + 2^(30−F) < 2^(31−F) ⇔ −2^(30−F) ≤ X < 2^(30−F); V + (2^30 − 2^15) ≤ 2^31 − 2^16 ⇔ |V| ≤ 2^30 − 2^15.
+        var inputBias = Vector512.Create(1u << (30 - fractionalBits));
+        var inputLimit = Vector512.Create(1u << (31 - fractionalBits));
+        var membraneBias = Vector512.Create((1u << 30) - (1u << 15));
+        var membraneLimit = Vector512.Create((1u << 31) - (1u << 16));
         for (; j + 16 <= length; j += 16)
         {
             var input = Vector512.LoadUnsafe(ref x0, (nuint)j);
             var membrane = Vector512.LoadUnsafe(ref v0, (nuint)j);
-            var low = Charge(Vector512.WidenLower(input), Vector512.WidenLower(membrane), k, half, min, max, fractionalBits);
-            var high = Charge(Vector512.WidenUpper(input), Vector512.WidenUpper(membrane), k, half, min, max, fractionalBits);
-            var charged = Vector512.Narrow(low, high);
-            var fire = Vector512.GreaterThanOrEqual(charged, Vector512.LoadUnsafe(ref t0, (nuint)j));
+            Vector512<int> charged;
+            if (narrow && Vector512.LessThanAll(input.AsUInt32() + inputBias, inputLimit)
+                && Vector512.LessThanOrEqualAll(membrane.AsUInt32() + membraneBias, membraneLimit))
+            {
+                var drive = Vector512.ShiftLeft(input, fractionalBits) - membrane;
+                charged = membrane + Vector512.ShiftRightArithmetic(drive + round, shift);
+            }
+            else
+            {
+                var low = Charge(Vector512.WidenLower(input), Vector512.WidenLower(membrane), k, half, min, max, fractionalBits);
+                var high = Charge(Vector512.WidenUpper(input), Vector512.WidenUpper(membrane), k, half, min, max, fractionalBits);
+                charged = Vector512.Narrow(low, high);
+            }
+            var fire = Vector512.GreaterThanOrEqual(charged, perNeuron ? Vector512.LoadUnsafe(ref t0, (nuint)j) : thetaAll);
             Vector512.AndNot(charged, fire).StoreUnsafe(ref v0, (nuint)j);
             var spike = fire & one;
             count += spike;
@@ -56,7 +105,11 @@ internal static class NeuronKernels
         }
         long fired = Vector512.Sum(count);
         if (j < length)
-            fired += LifScalar(x[j..], v[j..], spikes[j..], theta[j..], leak, fractionalBits);
+        {
+            fired += perNeuron
+                ? LifScalar(x[j..], v[j..], spikes[j..], theta[j..], leak, fractionalBits)
+                : LifScalar(x[j..], v[j..], spikes[j..], broadcast, leak, fractionalBits);
+        }
         return fired;
     }
 

@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using System.Numerics;
 using Neuro.Program;
 
@@ -157,7 +159,10 @@ internal sealed class Conv2dKernel : OpKernel
 
     public override int EventScratch => 2 * _channels * _height * _width;
 
-    public override int IntScratch => Math.Max(_height * _width * _padded, _planeLength) + 2 * _height * _width + 1;
+    public override int IntScratch => ScratchBase + 2 * _height * _width + _channels + 2;
+
+    /// <summary>Where the event pass's position buckets start in the i32 scratch: after the accumulator tile or the dense pass's plane.</summary>
+    private int ScratchBase => Math.Max(PositionTile * _padded, _planeLength);
 
     public override int ShortScratch => _channels * _imageLength + _planeLength;
 
@@ -166,24 +171,38 @@ internal sealed class Conv2dKernel : OpKernel
         byte[] input = ws.Bytes[_op.Input];
         int[] acc = ws.Ints[_op.Output];
         int positions = _height * _width, outChannels = _outChannels, padded = _padded;
-        // Every event's flat index c·P + p, channel-major, then bucketed by position (a counting sort):
-        // start[p]..start[p+1] index the channel·9 row base and value of the events at p.
-        int total = RowKernels.Nonzeros(input.AsSpan(0, _channels * positions), 0, ws.Rows.AsSpan(_channels * positions));
-        ReadOnlySpan<int> flat = ws.Rows.AsSpan(_channels * positions, total);
-        Span<int> start = ws.IntTemp.AsSpan(positions * padded, positions + 1);
+        // Every event's position p, channel by channel (channelStart[c] is where channel c's events begin: no division by P
+        // per event), then bucketed by position (a counting sort): start[p]..start[p+1] index the channel·9 row base and
+        // value of the events at p.
+        Span<int> eventPosition = ws.Rows.AsSpan(_channels * positions);
+        Span<int> channelStart = ws.IntTemp.AsSpan(ScratchBase + 2 * positions + 1, _channels + 1);
+        int total = 0;
+        for (int c = 0; c < _channels; c++)
+        {
+            channelStart[c] = total;
+            total += RowKernels.Nonzeros(input.AsSpan(c * positions, positions), 0, eventPosition[total..]);
+        }
+        channelStart[_channels] = total;
+        Span<int> start = ws.IntTemp.AsSpan(ScratchBase, positions + 1);
         start.Clear();
         long events = total, inputSum = 0, updates = 0, sops = 0;
         int max = 0;
-        foreach (int index in flat)
+        for (int c = 0; c < _channels; c++)
         {
-            int p = index % positions, value = input[index];
-            start[p + 1]++;
-            inputSum += value;
-            max = Math.Max(max, value);
-            long fanOut = (long)_taps[p] * outChannels;
-            updates += fanOut;
-            sops += fanOut * value;
+            ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
+            foreach (int p in eventPosition[channelStart[c]..channelStart[c + 1]])
+            {
+                int value = plane[p];
+                start[p + 1]++;
+                inputSum += value;
+                max = Math.Max(max, value);
+                long fanOut = _taps[p];
+                updates += fanOut;
+                sops += fanOut * value;
+            }
         }
+        updates *= outChannels;
+        sops *= outChannels;
         counters.Events = events;
         counters.InputSum = inputSum;
         if (_op.Dense)
@@ -195,7 +214,7 @@ internal sealed class Conv2dKernel : OpKernel
         }
         if (_pass == ConvPass.ByWork ? events * ScatterBelow < positions : _pass == ConvPass.Scatter)
         {
-            Scatter(input, flat, acc);
+            Scatter(input, eventPosition, channelStart, acc);
             return;
         }
         // Estimated cycles of each pass (fitted to the presets' convs on AVX-512): the event pass costs per 32-lane row add
@@ -213,50 +232,58 @@ internal sealed class Conv2dKernel : OpKernel
 
         for (int p = 0; p < positions; p++)
             start[p + 1] += start[p];
-        Span<int> fill = ws.IntTemp.AsSpan(positions * padded + positions + 1, positions);
+        Span<int> fill = ws.IntTemp.AsSpan(ScratchBase + positions + 1, positions);
         start[..positions].CopyTo(fill);
         Span<int> eventRow = ws.Rows.AsSpan(0, total);
         Span<int> eventValue = ws.Values.AsSpan(0, total);
-        foreach (int index in flat)
+        for (int c = 0; c < _channels; c++)
         {
-            int c = index / positions, slot = fill[index - c * positions]++;
-            eventRow[slot] = c * 9 * padded;
-            eventValue[slot] = input[index];
+            ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
+            foreach (int p in eventPosition[channelStart[c]..channelStart[c + 1]])
+            {
+                int slot = fill[p]++;
+                eventRow[slot] = c * 9 * padded;
+                eventValue[slot] = plane[p];
+            }
         }
         bool unit = inputSum == events;
         int group = RowKernels.NarrowGroup(_maxAbsWeight, max);
-        Span<int> accT = ws.IntTemp.AsSpan(0, positions * padded);
+        Span<int> tile = ws.IntTemp.AsSpan(0, PositionTile * padded);
         Span<Segment> segments = stackalloc Segment[9];
-        for (int oy = 0; oy < _height; oy++)
-        for (int ox = 0; ox < _width; ox++)
+        for (int first = 0; first < positions; first += PositionTile)
         {
-            int count = 0;
-            for (int ky = 0; ky < 3; ky++)
+            int tiled = Math.Min(PositionTile, positions - first);
+            for (int i = 0; i < tiled; i++)
             {
-                int y = oy + ky - 1;
-                if (y < 0 || y >= _height)
-                    continue;
-                for (int kx = 0; kx < 3; kx++)
+                int oy = (first + i) / _width, ox = first + i - oy * _width, count = 0;
+                for (int ky = 0; ky < 3; ky++)
                 {
-                    int x = ox + kx - 1;
-                    if (x < 0 || x >= _width)
+                    int y = oy + ky - 1;
+                    if (y < 0 || y >= _height)
                         continue;
-                    int p = y * _width + x;
-                    if (start[p] < start[p + 1])
-                        segments[count++] = new Segment(start[p], start[p + 1], (ky * 3 + kx) * padded);
+                    for (int kx = 0; kx < 3; kx++)
+                    {
+                        int x = ox + kx - 1;
+                        if (x < 0 || x >= _width)
+                            continue;
+                        int p = y * _width + x;
+                        if (start[p] < start[p + 1])
+                            segments[count++] = new Segment(start[p], start[p + 1], (ky * 3 + kx) * padded);
+                    }
                 }
+                Span<int> target = tile.Slice(i * padded, padded);
+                _bias.CopyTo(target);
+                RowKernels.AccumulateSegments(target, _rows, eventRow, eventValue, segments[..count], unit, group, _level);
             }
-            Span<int> target = accT.Slice((oy * _width + ox) * padded, padded);
-            _bias.CopyTo(target);
-            RowKernels.AccumulateSegments(target, _rows, eventRow, eventValue, segments[..count], unit, group, _level);
-        }
-        for (int o = 0; o < outChannels; o++)
-        {
-            Span<int> plane = acc.AsSpan(o * positions, positions);
-            for (int p = 0; p < positions; p++)
-                plane[p] = accT[p * padded + o];
+            RowKernels.TransposeTile(tile, tiled, padded, outChannels, acc, positions, first, _level);
         }
     }
+
+    /// <summary>
+    /// Output positions per accumulator tile of the event pass: [16][O padded] i32 stays in L1 (16 KB at O = 256) while it
+    /// is transposed into the [O, H, W] planes, where transposing one whole-map [P][O] buffer re-read it from L2 per channel.
+    /// </summary>
+    private const int PositionTile = 16;
 
     private const int RowAddCycles = 5, PositionCycles = 258, PlaneCycles = 20, VectorCycles = 4;
 
@@ -316,27 +343,27 @@ internal sealed class Conv2dKernel : OpKernel
     /// </summary>
     public const int ScatterBelow = 4;
 
-    private void Scatter(byte[] input, ReadOnlySpan<int> events, int[] acc)
+    private void Scatter(byte[] input, ReadOnlySpan<int> eventPosition, ReadOnlySpan<int> channelStart, int[] acc)
     {
-        int positions = _height * _width;
+        int positions = _height * _width, width = _width, height = _height, padded = _padded;
         for (int o = 0; o < _outChannels; o++)
         {
             Span<int> plane = acc.AsSpan(o * positions, positions);
             plane.Fill(_bias[o]);
-            foreach (int index in events)
+            for (int c = 0; c < _channels; c++)
             {
-                int c = index / positions, p = index - c * positions, y = p / _width, x = p - y * _width, value = input[index];
-                for (int ky = 0; ky < 3; ky++)
+                ReadOnlySpan<byte> source = input.AsSpan(c * positions, positions);
+                ReadOnlySpan<sbyte> taps = _rows.AsSpan(c * 9 * padded + o);
+                foreach (int p in eventPosition[channelStart[c]..channelStart[c + 1]])
                 {
-                    int oy = y - ky + 1;
-                    if (oy < 0 || oy >= _height)
-                        continue;
-                    for (int kx = 0; kx < 3; kx++)
+                    int y = p / width, x = p - y * width, value = source[p];
+                    // Output (y − ky + 1, x − kx + 1) receives tap (ky, kx); rows and columns past the border are skipped.
+                    int kyFirst = y == height - 1 ? 1 : 0, kyEnd = y == 0 ? 2 : 3, kxFirst = x == width - 1 ? 1 : 0, kxEnd = x == 0 ? 2 : 3;
+                    for (int ky = kyFirst; ky < kyEnd; ky++)
                     {
-                        int ox = x - kx + 1;
-                        if (ox < 0 || ox >= _width)
-                            continue;
-                        plane[oy * _width + ox] += _rows[(c * 9 + ky * 3 + kx) * _padded + o] * value;
+                        int row = (y - ky + 1) * width + x + 1;
+                        for (int kx = kxFirst; kx < kxEnd; kx++)
+                            plane[row - kx] += taps[(ky * 3 + kx) * padded] * value;
                     }
                 }
             }
@@ -422,7 +449,8 @@ internal sealed class LinearKernel : OpKernel
 internal sealed class LifKernel : OpKernel
 {
     private readonly LifOp _op;
-    private readonly int[] _thresholds;   // θ of every element of one period [axis, inner]
+    private readonly int[] _thresholds;   // θ of every element of one period [axis, inner], or per channel for long runs
+    private readonly int _run;            // > 0: neurons per channel run (θ constant over each run), else 0
     private readonly SimdLevel _level;
 
     public LifKernel(SpikeProgram program, LifOp op, SimdLevel level)
@@ -434,6 +462,14 @@ internal sealed class LifKernel : OpKernel
         for (int a = op.ChannelAxis + 1; a < shape.Length; a++)
             inner *= shape[a];
         var theta = program.Tensors[op.Thresholds];
+        if (inner >= MinRun)
+        {
+            // A [C, H, W] map: θ is constant over each channel's H·W run, so each run compares against one broadcast θ
+            // instead of streaming an expanded θ array as large as the map.
+            _run = inner;
+            _thresholds = [.. Enumerable.Range(0, axis).Select(c => theta.Int32At(theta.Length == 1 ? 0 : c))];
+            return;
+        }
         // A period shorter than MinChunk (a token LIF's θ row of C) is repeated, so each kernel call covers many neurons.
         int period = axis * inner, length = (int)program.Buffers[op.Input].Length;
         int chunk = Math.Min(length, period * Math.Max(1, MinChunk / period));
@@ -442,20 +478,33 @@ internal sealed class LifKernel : OpKernel
             _thresholds[i] = theta.Int32At(theta.Length == 1 ? 0 : i % period / inner);
     }
 
-    private const int MinChunk = 4096;
+    private const int MinChunk = 4096, MinRun = 64;
 
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         int[] input = ws.Ints[_op.Input], membrane = ws.Ints[_op.Membrane];
         byte[] spikes = ws.Bytes[_op.Output];
         long fired = 0;
-        for (int start = 0; start < input.Length; start += _thresholds.Length)
+        if (_run > 0)
         {
-            int n = Math.Min(_thresholds.Length, input.Length - start);
-            ReadOnlySpan<int> theta = _thresholds.AsSpan(0, n);
-            fired += _level == SimdLevel.Avx512
-                ? NeuronKernels.LifAvx512(input.AsSpan(start, n), membrane.AsSpan(start, n), spikes.AsSpan(start, n), theta, _op.Leak, _op.FractionalBits)
-                : NeuronKernels.LifScalar(input.AsSpan(start, n), membrane.AsSpan(start, n), spikes.AsSpan(start, n), theta, _op.Leak, _op.FractionalBits);
+            for (int start = 0, channel = 0; start < input.Length; start += _run, channel = (channel + 1) % _thresholds.Length)
+            {
+                int theta = _thresholds[channel];
+                fired += _level == SimdLevel.Avx512
+                    ? NeuronKernels.LifAvx512(input.AsSpan(start, _run), membrane.AsSpan(start, _run), spikes.AsSpan(start, _run), theta, _op.Leak, _op.FractionalBits)
+                    : NeuronKernels.LifScalar(input.AsSpan(start, _run), membrane.AsSpan(start, _run), spikes.AsSpan(start, _run), theta, _op.Leak, _op.FractionalBits);
+            }
+        }
+        else
+        {
+            for (int start = 0; start < input.Length; start += _thresholds.Length)
+            {
+                int n = Math.Min(_thresholds.Length, input.Length - start);
+                ReadOnlySpan<int> theta = _thresholds.AsSpan(0, n);
+                fired += _level == SimdLevel.Avx512
+                    ? NeuronKernels.LifAvx512(input.AsSpan(start, n), membrane.AsSpan(start, n), spikes.AsSpan(start, n), theta, _op.Leak, _op.FractionalBits)
+                    : NeuronKernels.LifScalar(input.AsSpan(start, n), membrane.AsSpan(start, n), spikes.AsSpan(start, n), theta, _op.Leak, _op.FractionalBits);
+            }
         }
         counters.NeuronUpdates = input.Length;
         counters.OutputSum = fired;
@@ -466,7 +515,7 @@ internal sealed class LifKernel : OpKernel
 /// MaxPool 3×3/2/1, separably: the (up to) three input rows of an output row are max-ed a vector at a time into a row
 /// with a zero on each side (padding is 0 for u8), then each output takes the max of three neighbours of it.
 /// </summary>
-internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op) : OpKernel
+internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op, SimdLevel level) : OpKernel
 {
     private readonly int[] _in = [.. program.Buffers[op.Input].Shape];
     private readonly int[] _out = [.. program.Buffers[op.Output].Shape];
@@ -488,9 +537,9 @@ internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op) : OpKern
             int y0 = Math.Max(0, 2 * oy - 1), y1 = Math.Min(height - 1, 2 * oy + 1);
             input.AsSpan((c * height + y0) * width, width).CopyTo(row);
             for (int y = y0 + 1; y <= y1; y++)
-                MaxInto(row, input.AsSpan((c * height + y) * width, width));
+                MaxInto(row, input.AsSpan((c * height + y) * width, width), level);
             int ox = 0;
-            if (Vector256.IsHardwareAccelerated)
+            if (level >= SimdLevel.Avx2)
             {
                 // 16 outputs per step: the max of three shifted 32-byte loads holds output i in byte 2i; the even bytes are
                 // narrowed out. Loads reach 33 bytes past 2·ox, inside the scratch's slack; only bytes ≤ W + 1 reach kept lanes.
@@ -505,6 +554,16 @@ internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op) : OpKern
                     index += 16;
                     sum += Vector128.Sum(Vector128.WidenLower(best) + Vector128.WidenUpper(best));
                 }
+                // The same with 16-byte loads for 8 outputs (maps 16 wide after the first pools); loads reach 17 bytes past 2·ox.
+                for (; ox + 8 <= outWidth; ox += 8)
+                {
+                    var max = Vector128.Max(Vector128.Max(Vector128.LoadUnsafe(ref p0, (nuint)(2 * ox)), Vector128.LoadUnsafe(ref p0, (nuint)(2 * ox + 1))),
+                        Vector128.LoadUnsafe(ref p0, (nuint)(2 * ox + 2)));
+                    var even = max.AsUInt16() & Vector128.Create((ushort)0xFF);
+                    Unsafe.WriteUnaligned(ref output[index], Vector128.Narrow(even, even).AsUInt64().ToScalar());
+                    index += 8;
+                    sum += Vector128.Sum(even);
+                }
             }
             for (; ox < outWidth; ox++)
             {
@@ -516,13 +575,15 @@ internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op) : OpKern
         counters.OutputSum = sum;
     }
 
-    private static void MaxInto(Span<byte> target, ReadOnlySpan<byte> source)
+    private static void MaxInto(Span<byte> target, ReadOnlySpan<byte> source, SimdLevel level)
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (level >= SimdLevel.Avx2)
         {
-            for (; i + Vector<byte>.Count <= target.Length; i += Vector<byte>.Count)
-                Vector.Max(new Vector<byte>(target[i..]), new Vector<byte>(source[i..])).CopyTo(target[i..]);
+            for (; i + Vector256<byte>.Count <= target.Length; i += Vector256<byte>.Count)
+                Vector256.Max(Vector256.Create<byte>(target[i..]), Vector256.Create<byte>(source[i..])).CopyTo(target[i..]);
+            for (; i + Vector128<byte>.Count <= target.Length; i += Vector128<byte>.Count)
+                Vector128.Max(Vector128.Create<byte>(target[i..]), Vector128.Create<byte>(source[i..])).CopyTo(target[i..]);
         }
         for (; i < target.Length; i++)
             target[i] = Math.Max(target[i], source[i]);
@@ -549,13 +610,43 @@ internal sealed class ToTokensKernel(SpikeProgram program, ToTokensOp op) : OpKe
     }
 }
 
-internal sealed class AddKernel(AddOp op) : OpKernel
+/// <summary>
+/// Residual add, u8 saturating: 64 (or 32) bytes per vpaddusb, their sum taken with vpsadbw against zero (eight 64-bit
+/// partial sums per vector), the tail scalar.
+/// </summary>
+internal sealed class AddKernel(AddOp op, SimdLevel level) : OpKernel
 {
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         byte[] left = ws.Bytes[op.Left], right = ws.Bytes[op.Right], output = ws.Bytes[op.Output];
+        ref byte l0 = ref MemoryMarshal.GetArrayDataReference(left);
+        ref byte r0 = ref MemoryMarshal.GetArrayDataReference(right);
+        ref byte o0 = ref MemoryMarshal.GetArrayDataReference(output);
         long sum = 0;
-        for (int i = 0; i < output.Length; i++)
+        int i = 0;
+        if (level == SimdLevel.Avx512)
+        {
+            var sums = Vector512<ulong>.Zero;
+            for (; i + 64 <= output.Length; i += 64)
+            {
+                var value = Avx512BW.AddSaturate(Vector512.LoadUnsafe(ref l0, (nuint)i), Vector512.LoadUnsafe(ref r0, (nuint)i));
+                value.StoreUnsafe(ref o0, (nuint)i);
+                sums += Avx512BW.SumAbsoluteDifferences(value, Vector512<byte>.Zero).AsUInt64();
+            }
+            sum = (long)Vector512.Sum(sums);
+        }
+        else if (level == SimdLevel.Avx2)
+        {
+            var sums = Vector256<ulong>.Zero;
+            for (; i + 32 <= output.Length; i += 32)
+            {
+                var value = Avx2.AddSaturate(Vector256.LoadUnsafe(ref l0, (nuint)i), Vector256.LoadUnsafe(ref r0, (nuint)i));
+                value.StoreUnsafe(ref o0, (nuint)i);
+                sums += Avx2.SumAbsoluteDifferences(value, Vector256<byte>.Zero).AsUInt64();
+            }
+            sum = (long)Vector256.Sum(sums);
+        }
+        for (; i < output.Length; i++)
         {
             byte value = IntegerMath.AddSaturating(left[i], right[i]);
             output[i] = value;
@@ -640,7 +731,7 @@ internal sealed class MatMulQKKernel(SpikeProgram program, MatMulQKOp op) : Atte
 /// the row counts[g,·,m] (N targets, counts transposed once per step) to column c of the output, held transposed
 /// [C, N] and transposed back at the end.
 /// </summary>
-internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op) : AttentionKernel(program, op.Value, op.Heads)
+internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op, SimdLevel level) : AttentionKernel(program, op.Value, op.Heads)
 {
     public override int DrivingBuffer => op.Value;
 
@@ -666,6 +757,7 @@ internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op) : Atte
         for (int c = 0; c < channels; c++)
         {
             int g = c / Depth, count = 0;
+            bool unit = true;
             for (int m = 0; m < tokens; m++)
             {
                 int v = value[m * channels + c];
@@ -673,8 +765,9 @@ internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op) : Atte
                     continue;
                 ws.Rows[count] = (g * tokens + m) * tokens;
                 ws.Values[count++] = v;
+                unit &= v == 1;
             }
-            RowKernels.AccumulateRows(outT.Slice(c * tokens, tokens), countsT, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count));
+            RowKernels.AccumulateRows(outT.Slice(c * tokens, tokens), countsT, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), unit, level);
         }
         for (int n = 0; n < tokens; n++)
         for (int c = 0; c < channels; c++)
@@ -721,7 +814,7 @@ internal sealed class MatMulKVKernel(SpikeProgram program, MatMulKVOp op) : Atte
 }
 
 /// <summary>out[n,g·d+j] = Σ_i q[n,g·d+i]·kv[g,i,j]: each q event adds the i32 row kv[g,i,·]; fan-out d.</summary>
-internal sealed class MatMulQKVKernel(SpikeProgram program, MatMulQKVOp op) : AttentionKernel(program, op.Query, op.Heads)
+internal sealed class MatMulQKVKernel(SpikeProgram program, MatMulQKVOp op, SimdLevel level) : AttentionKernel(program, op.Query, op.Heads)
 {
     public override int DrivingBuffer => op.Query;
 
@@ -734,10 +827,10 @@ internal sealed class MatMulQKVKernel(SpikeProgram program, MatMulQKVOp op) : At
         for (int n = 0; n < Tokens; n++)
         for (int g = 0; g < Heads; g++)
         {
-            int count = RowKernels.CollectEvents(q.AsSpan(n * Channels + g * Depth, Depth), Depth, g * Depth * Depth, ws.Rows, ws.Values, out _, out _);
+            int count = RowKernels.CollectEvents(q.AsSpan(n * Channels + g * Depth, Depth), Depth, g * Depth * Depth, ws.Rows, ws.Values, out long sum, out _);
             Span<int> target = output.AsSpan(n * Channels + g * Depth, Depth);
             target.Clear();
-            RowKernels.AccumulateRows(target, kv, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count));
+            RowKernels.AccumulateRows(target, kv, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), sum == count, level);
         }
         CountEvents(q, Depth, ref counters);
     }

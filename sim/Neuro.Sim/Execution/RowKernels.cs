@@ -128,14 +128,33 @@ internal static class RowKernels
         sum.StoreUnsafe(ref a);
     }
 
-    /// <summary>acc[0..L) += Σ_e values[e] · w[rows[e] .. rows[e]+L) with i32 rows (the K·V products of linear attention).</summary>
-    public static void AccumulateRows(Span<int> acc, ReadOnlySpan<int> w, ReadOnlySpan<int> rows, ReadOnlySpan<int> values)
+    /// <summary>
+    /// acc[0..L) += Σ_e values[e] · w[rows[e] .. rows[e]+L) with i32 rows (the attention counts and K·V products). With
+    /// AVX-512 a 64-wide tile of the accumulator stays in four registers over every event (one load-add per 16 lanes per
+    /// event, where an 8-lane tile per pass re-read every event's index and value eight times per 64 lanes);
+    /// <paramref name="unit"/> (every value 1: spikes) drops the multiply.
+    /// </summary>
+    public static void AccumulateRows(Span<int> acc, ReadOnlySpan<int> w, ReadOnlySpan<int> rows, ReadOnlySpan<int> values, bool unit, SimdLevel level)
     {
-        int length = acc.Length;
+        int length = acc.Length, start = 0;
         ref int w0 = ref MemoryMarshal.GetReference(w);
         ref int a0 = ref MemoryMarshal.GetReference(acc);
-        int start = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (level == SimdLevel.Avx512)
+        {
+            for (; start + 64 <= length; start += 64)
+                Wide512x64(ref Unsafe.Add(ref a0, start), ref Unsafe.Add(ref w0, start), rows, values, unit);
+            for (; start + 16 <= length; start += 16)
+            {
+                var sum = Vector512.LoadUnsafe(ref a0, (nuint)start);
+                for (int e = 0; e < rows.Length; e++)
+                {
+                    var row = Vector512.LoadUnsafe(ref w0, (nuint)(rows[e] + start));
+                    sum += unit ? row : row * Vector512.Create(values[e]);
+                }
+                sum.StoreUnsafe(ref a0, (nuint)start);
+            }
+        }
+        else if (level == SimdLevel.Avx2)
         {
             for (; start + Lanes <= length; start += Lanes)
             {
@@ -152,6 +171,38 @@ internal static class RowKernels
                 sum += Unsafe.Add(ref w0, rows[e] + o) * values[e];
             Unsafe.Add(ref a0, o) = sum;
         }
+    }
+
+    private static void Wide512x64(ref int a, ref int w, ReadOnlySpan<int> rows, ReadOnlySpan<int> values, bool unit)
+    {
+        var s0 = Vector512.LoadUnsafe(ref a, 0);
+        var s1 = Vector512.LoadUnsafe(ref a, 16);
+        var s2 = Vector512.LoadUnsafe(ref a, 32);
+        var s3 = Vector512.LoadUnsafe(ref a, 48);
+        for (int e = 0; e < rows.Length; e++)
+        {
+            ref int row = ref Unsafe.Add(ref w, rows[e]);
+            var r0 = Vector512.LoadUnsafe(ref row, 0);
+            var r1 = Vector512.LoadUnsafe(ref row, 16);
+            var r2 = Vector512.LoadUnsafe(ref row, 32);
+            var r3 = Vector512.LoadUnsafe(ref row, 48);
+            if (!unit)
+            {
+                var v = Vector512.Create(values[e]);
+                r0 *= v;
+                r1 *= v;
+                r2 *= v;
+                r3 *= v;
+            }
+            s0 += r0;
+            s1 += r1;
+            s2 += r2;
+            s3 += r3;
+        }
+        s0.StoreUnsafe(ref a, 0);
+        s1.StoreUnsafe(ref a, 16);
+        s2.StoreUnsafe(ref a, 32);
+        s3.StoreUnsafe(ref a, 48);
     }
 
     /// <summary>Weight rows of the narrow kernels are padded with zeros to a multiple of this many i16 lanes (one 512-bit register).</summary>
@@ -414,6 +465,65 @@ internal static class RowKernels
         for (; i < narrow.Length; i++)
             wide[i] += narrow[i];
         narrow.Clear();
+    }
+
+    /// <summary>
+    /// planes[o · planeLength + first + i] = tile[i · stride + o] for i &lt; <paramref name="count"/> (≤ 16 positions) and
+    /// o &lt; <paramref name="channels"/>: an accumulator tile of output positions into [O, H, W] planes. With AVX-512 a full
+    /// tile moves 16 channels at a time through a 16 × 16 register transpose (64 shuffles per 256 values).
+    /// </summary>
+    public static void TransposeTile(ReadOnlySpan<int> tile, int count, int stride, int channels, Span<int> planes, int planeLength, int first, SimdLevel level)
+    {
+        int o = 0;
+        if (level == SimdLevel.Avx512 && count == 16)
+        {
+            ref int t0 = ref MemoryMarshal.GetReference(tile);
+            ref int p0 = ref MemoryMarshal.GetReference(planes);
+            for (; o + 16 <= channels; o += 16)
+                Transpose16x16(ref Unsafe.Add(ref t0, o), stride, ref Unsafe.Add(ref p0, o * planeLength + first), planeLength);
+        }
+        for (; o < channels; o++)
+        {
+            Span<int> plane = planes.Slice(o * planeLength + first, count);
+            for (int i = 0; i < plane.Length; i++)
+                plane[i] = tile[i * stride + o];
+        }
+    }
+
+    /// <summary>
+    /// The classic 16 × 16 i32 transpose: 32-bit then 64-bit unpacks interleave pairs of rows within 128-bit lanes, and two
+    /// rounds of 128-bit lane shuffles (vshufi32x4) gather the lanes; output row j is input column j.
+    /// </summary>
+    private static void Transpose16x16(ref int source, int sourceStride, ref int target, int targetStride)
+    {
+        Span<Vector512<int>> r = stackalloc Vector512<int>[16];
+        for (int i = 0; i < 16; i += 2)
+        {
+            var a = Vector512.LoadUnsafe(ref source, (nuint)(i * sourceStride));
+            var b = Vector512.LoadUnsafe(ref source, (nuint)((i + 1) * sourceStride));
+            r[i] = Avx512F.UnpackLow(a, b);
+            r[i + 1] = Avx512F.UnpackHigh(a, b);
+        }
+        Span<Vector512<int>> u = stackalloc Vector512<int>[16];
+        for (int k = 0; k < 16; k += 4)
+        {
+            var (t0, t1, t2, t3) = (r[k].AsInt64(), r[k + 1].AsInt64(), r[k + 2].AsInt64(), r[k + 3].AsInt64());
+            u[k] = Avx512F.UnpackLow(t0, t2).AsInt32();
+            u[k + 1] = Avx512F.UnpackHigh(t0, t2).AsInt32();
+            u[k + 2] = Avx512F.UnpackLow(t1, t3).AsInt32();
+            u[k + 3] = Avx512F.UnpackHigh(t1, t3).AsInt32();
+        }
+        for (int m = 0; m < 4; m++)
+        {
+            var even = Avx512F.Shuffle4x128(u[m], u[4 + m], 0x88);
+            var odd = Avx512F.Shuffle4x128(u[m], u[4 + m], 0xDD);
+            var evenHigh = Avx512F.Shuffle4x128(u[8 + m], u[12 + m], 0x88);
+            var oddHigh = Avx512F.Shuffle4x128(u[8 + m], u[12 + m], 0xDD);
+            Avx512F.Shuffle4x128(even, evenHigh, 0x88).StoreUnsafe(ref target, (nuint)(m * targetStride));
+            Avx512F.Shuffle4x128(odd, oddHigh, 0x88).StoreUnsafe(ref target, (nuint)((4 + m) * targetStride));
+            Avx512F.Shuffle4x128(even, evenHigh, 0xDD).StoreUnsafe(ref target, (nuint)((8 + m) * targetStride));
+            Avx512F.Shuffle4x128(odd, oddHigh, 0xDD).StoreUnsafe(ref target, (nuint)((12 + m) * targetStride));
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
