@@ -333,28 +333,27 @@ void nsp_accumulate_spikes(int32_t *acc, const int32_t *start, uint32_t acc_stri
 void nsp_accumulate_token(int32_t *acc, const int32_t *start, const int8_t *rows, const uint32_t *first, const uint32_t *last,
                           uint32_t outputs)
 {
-    const uint32_t odd = (uint32_t)(last - first) & 1u;
-    uint32_t o;
-    for (o = 0; o < outputs; o += 8u) {
-        const uint8_t *block = (const uint8_t *)rows + o;
+    /* An odd count's first event starts each block's lanes; the rest go in pairs. Pointers only, so the loop state stays
+       in registers. */
+    const uint32_t *pairs = first + ((uint32_t)(last - first) & 1u);
+    const uint8_t *block = (const uint8_t *)rows, *end = block + outputs;
+    for (; block != end; block += 8, acc += 8, start += 8) {
         uint32_t lanes[4] = {0, 0, 0, 0};
-        const uint32_t *e = first;
-        if (odd) {
-            const uint32_t w0 = load_word(block + *e), w1 = load_word(block + *e + 4u);
-            lanes[0] = add_even_bytes(lanes[0], w0);
-            lanes[1] = add_odd_bytes(lanes[1], w0);
-            lanes[2] = add_even_bytes(lanes[2], w1);
-            lanes[3] = add_odd_bytes(lanes[3], w1);
-            e++;
+        if (pairs != first) {
+            const uint32_t w0 = load_word(block + *first), w1 = load_word(block + *first + 4u);
+            lanes[0] = add_even_bytes(0, w0);
+            lanes[1] = add_odd_bytes(0, w0);
+            lanes[2] = add_even_bytes(0, w1);
+            lanes[3] = add_odd_bytes(0, w1);
         }
 #if defined(NSP_PAIRS8_ASM)
-        if (e != last)
-            pairs8(e, last, block, lanes);
-        fold8_contiguous(acc + o, start + o, lanes);
+        if (pairs != last)
+            pairs8(pairs, last, block, lanes);
+        fold8_contiguous(acc, start, lanes);
 #else
-        add_events(lanes, block, e, last, 1);
-        fold(acc + o, start + o, 1, lanes[0], lanes[1], 4u);
-        fold(acc + o + 4u, start + o + 4u, 1, lanes[2], lanes[3], 4u);
+        add_events(lanes, block, pairs, last, 1);
+        fold(acc, start, 1, lanes[0], lanes[1], 4u);
+        fold(acc + 4, start + 4, 1, lanes[2], lanes[3], 4u);
 #endif
     }
 }
@@ -453,53 +452,140 @@ static NSP_INLINE_BLOCK void scatter_spike(uint32_t *lanes, const uint8_t *row, 
     }
 }
 
+#if defined(NSP_PAIRS8_ASM)
+/* One tap of one group of 8 channels: the pixel's four lane words at p with one LDM and one STM (one instruction each
+   in the count this kernel is tuned for, against two LDRD and two STRD), the weight row at r + OFF. */
+#define NSP_TAP(off, next)                                                                                                  \
+    "ldrd %[w0], %[w1], [%[r], #" #off "]\n\t"                                                                            \
+    "ldm %[p], {%[a], %[b], %[c], %[d]}\n\t"                                                                              \
+    "sxtab16 %[a], %[a], %[w0]\n\t"                                                                                       \
+    "sxtab16 %[b], %[b], %[w0], ror #8\n\t"                                                                               \
+    "sxtab16 %[c], %[c], %[w1]\n\t"                                                                                       \
+    "sxtab16 %[d], %[d], %[w1], ror #8\n\t" next
+/*
+ * An interior spike's nine taps for one group: p is the lanes of output pixel (y + 1, x - 1) (group offset included), r
+ * its weight rows (group offset included), ROW the bytes of one weight row (8 per group), PIXEL the bytes of one pixel's
+ * lanes. Output pixels are walked in address order, (y + 1, x - 1..x + 1), (y, ...), (y - 1, ...): taps kx = 2, 1, 0 of
+ * kernel rows ky = 0, 1, 2; back (PIXEL * (width + 3)) returns from past a pixel row's third pixel to the next row's
+ * first. LDM/STM need ascending registers, hence the fixed ones.
+ */
+#define NSP_SPIKE_TAPS(name, row, store)                                                                                   \
+    static inline void name(uint32_t *lanes, const uint8_t *weights, uint32_t back)                                         \
+    {                                                                                                                       \
+        register uint32_t a __asm__("r0"), b __asm__("r1"), c __asm__("r2"), d __asm__("r3");                               \
+        uint32_t w0, w1;                                                                                                    \
+        __asm__ volatile(NSP_TAP(2 * row, store) NSP_TAP(1 * row, store) NSP_TAP(0, store)                                  \
+                         "sub %[p], %[p], %[back]\n\t"                                                                    \
+                         NSP_TAP(5 * row, store) NSP_TAP(4 * row, store) NSP_TAP(3 * row, store)                            \
+                         "sub %[p], %[p], %[back]\n\t"                                                                    \
+                         NSP_TAP(8 * row, store) NSP_TAP(7 * row, store) NSP_TAP(6 * row, store)                            \
+                         : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [w0] "=&r"(w0), [w1] "=&r"(w1),          \
+                           [p] "+r"(lanes)                                                                                  \
+                         : [r] "r"(weights), [back] "r"(back)                                                               \
+                         : "memory");                                                                                       \
+    }
+/* One group: the pixels' lanes are adjacent, so the STM's write-back steps to the next pixel. */
+NSP_SPIKE_TAPS(spike_taps16, 8, "stmia %[p]!, {%[a], %[b], %[c], %[d]}\n\t")
+/* Two groups: a pixel's lanes are 32 bytes, each group's STM is followed by a step of 32. */
+NSP_SPIKE_TAPS(spike_taps32, 16, "stm %[p], {%[a], %[b], %[c], %[d]}\n\tadd %[p], %[p], #32\n\t")
+#endif
+
+#if defined(__GNUC__)
+#define NSP_OUT_OF_LINE __attribute__((noinline))
+#else
+#define NSP_OUT_OF_LINE
+#endif
+
+/* A spike that meets fewer than 9 output pixels (or any spike where the lanes are written in C). */
+static NSP_OUT_OF_LINE void edge_spike(uint32_t *lanes, const uint8_t *row, int32_t y, int32_t x, int32_t height, int32_t width, uint32_t groups)
+{
+    if (groups == 1u)
+        scatter_spike(lanes, row, y, x, height, width, 1u);
+    else
+        scatter_spike(lanes, row, y, x, height, width, 2u);
+}
+
+/* An event above 1, left to the caller: its value beyond the first counted as input and weighted updates. */
+static NSP_OUT_OF_LINE void count_larger(uint64_t counts[5], uint32_t value, uint32_t taps)
+{
+    counts[1] += value - 1u;
+    counts[3] += (uint64_t)taps * (value - 1u);
+    counts[4]++;
+}
+
+/* The spikes of one row of one input channel into the lanes; value is the row's inputs, row the channel's weight rows.
+   Returns the row's events (taps_x holds the sum of their in-bounds columns, 1 to 3 each); values above 1 are counted
+   in counts[1], [3] and [4] and left to the caller. Kept out of line so its loop keeps its state in registers. */
+static NSP_OUT_OF_LINE uint32_t scatter_row(uint32_t *lanes, uint32_t groups, const uint8_t *value, const uint8_t *row, int32_t y, int32_t height,
+                            int32_t width, uint32_t taps_y, uint32_t *taps_x, uint64_t counts[5])
+{
+    /* Four inputs per zero test where every row starts word-aligned (most of a spike map is 0). */
+    const int words = (width & 3) == 0, interior_row = y > 0 && y < height - 1;
+    uint32_t events = 0, columns = 0;
+    int32_t x;
+#if defined(NSP_PAIRS8_ASM)
+    const uint32_t pixel = 16u * groups, back = pixel * (uint32_t)(width + 3);
+    /* Lanes of output pixel (y + 1, -1) as an integer: only the interior spikes' (y + 1, x - 1) are addresses. */
+    const uintptr_t first = (uintptr_t)lanes + pixel * (uint32_t)((y + 1) * width - 1);
+#endif
+    for (x = 0; x < width; x++) {
+        uint32_t taps;
+        if (words && (x & 3) == 0 && *(const nsp_word *)(const void *)(value + x) == 0) {
+            x += 3;
+            continue;
+        }
+        if (value[x] == 0)
+            continue;
+        taps = 1u + (x > 0) + (x < width - 1);
+        events++;
+        columns += taps;
+        if (value[x] == 1) {
+#if defined(NSP_PAIRS8_ASM)
+            if (interior_row && taps == 3u) {
+                uint32_t *at_x = (uint32_t *)(first + pixel * (uint32_t)x);
+                if (groups == 1u) {
+                    spike_taps16(at_x, row, back);
+                } else {
+                    spike_taps32(at_x, row, back);
+                    spike_taps32(at_x + 4, row + 8, back);
+                }
+                continue;
+            }
+#else
+            (void)interior_row;
+#endif
+            edge_spike(lanes, row, y, x, height, width, groups);
+        } else {
+            /* Added afterwards into the int32 outputs: value x 128 over 255 spikes' taps may not fit a lane. */
+            count_larger(counts, value[x], taps_y * taps);
+        }
+    }
+    *taps_x = columns;
+    return events;
+}
+
 void nsp_accumulate_lanes8(uint32_t *lanes, uint32_t groups, const uint8_t *in, uint32_t channels, int32_t height, int32_t width,
                            const int8_t *rows, uint64_t counts[5])
 {
     const uint32_t plane = (uint32_t)height * (uint32_t)width;
     const uint8_t *weights = (const uint8_t *)rows;
-    /* Four inputs per zero test where every row starts word-aligned (most of a spike map is 0). */
-    const int words = (width & 3) == 0;
-    uint32_t events = 0, taps_total = 0, larger = 0, i, c;
-    uint64_t extra_sum = 0, extra_weighted = 0;
-    int32_t y, x;
+    uint32_t i, c;
+    int32_t y;
     for (i = 0; i < 4u * groups * plane; i += 4u)
         lanes[i] = lanes[i + 1u] = lanes[i + 2u] = lanes[i + 3u] = 0;
     for (c = 0; c < channels; c++) {
         const uint8_t *row = weights + c * 72u * groups;
         for (y = 0; y < height; y++) {
-            const uint8_t *value = in + c * plane + (uint32_t)(y * width);
             const uint32_t taps_y = 1u + (y > 0) + (y < height - 1);
-            for (x = 0; x < width; x++) {
-                uint32_t taps;
-                if (words && (x & 3) == 0 && *(const nsp_word *)(const void *)(value + x) == 0) {
-                    x += 3;
-                    continue;
-                }
-                if (value[x] == 0)
-                    continue;
-                taps = taps_y * (1u + (x > 0) + (x < width - 1));
-                events++;
-                taps_total += taps;
-                if (value[x] == 1) {
-                    if (groups == 1u)
-                        scatter_spike(lanes, row, y, x, height, width, 1u);
-                    else
-                        scatter_spike(lanes, row, y, x, height, width, 2u);
-                } else {
-                    /* Added afterwards into the int32 outputs: value x 128 over 255 spikes' taps may not fit a lane. */
-                    extra_sum += value[x] - 1u;
-                    extra_weighted += (uint64_t)taps * (value[x] - 1u);
-                    larger++;
-                }
-            }
+            uint32_t columns;
+            const uint32_t events = scatter_row(lanes, groups, in + c * plane + (uint32_t)(y * width), row, y, height, width, taps_y,
+                                                &columns, counts);
+            counts[0] += events;
+            counts[1] += events;
+            counts[2] += (uint64_t)taps_y * columns;
+            counts[3] += (uint64_t)taps_y * columns;
         }
     }
-    counts[0] += events;
-    counts[1] += events + extra_sum;
-    counts[2] += taps_total;
-    counts[3] += taps_total + extra_weighted;
-    counts[4] += larger;
 }
 
 void nsp_lanes8_to_planes(int32_t *acc, const uint32_t *lanes, uint32_t groups, uint32_t plane, uint32_t outputs, const int32_t bias[16])

@@ -390,6 +390,22 @@ static void conv2d_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
         count_conv(k, op, counts[0], counts[1], counts[2], counts[3], (uint32_t)channels, height, width, out_channels);
 }
 
+/* One input of a token into linear_transposed's list: a 1's weight-row offset from the front, a 2's from the back (a
+   residual Add of two spike maps makes 2s: the kernel adds that run twice); larger values are only counted here. */
+static inline void list_value(uint32_t value, uint32_t offset, uint32_t *list, uint32_t features, uint32_t *ones, uint32_t *twos,
+                              uint32_t *larger, uint32_t *sum)
+{
+    if (value == 0)
+        return;
+    *sum += value;
+    if (value == 1)
+        list[(*ones)++] = offset;
+    else if (value == 2)
+        list[features - ++*twos] = offset;
+    else
+        ++*larger;
+}
+
 /* Linear, output-stationary per token: the token's events become runs of weight-row offsets for nsp_accumulate_spikes;
    values above 2 are added afterwards one by one. */
 static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, nsp_op_counters *k)
@@ -403,6 +419,8 @@ static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
     const uint32_t outputs = (uint32_t)p->buffers[op->outputs[0]].shape[1], row_bytes = nsp_transposed_stride((int32_t)outputs);
     const int32_t *bias_row = acc + (tokens - 1u) * outputs;
     uint32_t *list = (uint32_t *)(void *)(s->arena + p->scratch_offset);
+    /* Token rows start word-aligned (arena buffers do) when the features are a multiple of 4. */
+    const int words = (features & 3u) == 0 && ((uintptr_t)in & 3u) == 0;
     uint64_t event_total = 0, input_sum = 0;
     uint32_t n, i;
 
@@ -413,25 +431,20 @@ static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
         int32_t *out = acc + n * outputs;
         uint32_t ones = 0, twos = 0, larger = 0, sum = 0;
         nsp_event_run runs[3];
-        /* Weight-row offsets of the 1s from the front of the list, of the 2s from its back (a residual Add of two spike
-           maps makes 2s: the kernel adds that run twice); larger values are counted and added afterwards. */
-        /* Four inputs per zero test where the row is word-aligned (most of a spike row is 0). */
-        for (i = 0; i < features; i++) {
-            uint32_t value;
-            if ((((uintptr_t)(row + i)) & 3u) == 0 && i + 4u <= features && *(const nsp_u32_alias *)(const void *)(row + i) == 0) {
-                i += 3u;
-                continue;
+        if (words) {
+            /* Four inputs per zero test (most of a spike row is 0), the four of a nonzero word unrolled. */
+            uint32_t offset = 0;
+            for (i = 0; i < features; i += 4u, offset += 4u * row_bytes) {
+                if (*(const nsp_u32_alias *)(const void *)(row + i) == 0)
+                    continue;
+                list_value(row[i], offset, list, features, &ones, &twos, &larger, &sum);
+                list_value(row[i + 1u], offset + row_bytes, list, features, &ones, &twos, &larger, &sum);
+                list_value(row[i + 2u], offset + 2u * row_bytes, list, features, &ones, &twos, &larger, &sum);
+                list_value(row[i + 3u], offset + 3u * row_bytes, list, features, &ones, &twos, &larger, &sum);
             }
-            value = row[i];
-            if (value == 0)
-                continue;
-            sum += value;
-            if (value == 1)
-                list[ones++] = i * row_bytes;
-            else if (value == 2)
-                list[features - ++twos] = i * row_bytes;
-            else
-                larger++;
+        } else {
+            for (i = 0; i < features; i++)
+                list_value(row[i], i * row_bytes, list, features, &ones, &twos, &larger, &sum);
         }
         event_total += ones + twos + larger;
         input_sum += sum;
