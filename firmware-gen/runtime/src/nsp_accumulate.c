@@ -138,29 +138,25 @@ static inline void fold8(int32_t *acc, const int32_t *start, uint32_t stride, co
                        [o1] "r"(lanes[3])
                      : "memory");
 }
-/* The same for contiguous outputs (a Linear's token row, stride 1): two LDRD, four SXTAH and two STRD per four
-   channels, 2 instructions per output instead of 4. */
-static inline void fold8_contiguous(int32_t *acc, const int32_t *start, const uint32_t lanes[4])
+/* The same for contiguous outputs (a Linear's token row, stride 1), advancing acc and start past them: LDM, four SXTAH
+   and STM per four channels, 1.5 instructions per output. LDM/STM need ascending registers, hence the fixed ones. */
+static inline void fold8_contiguous(int32_t **acc, const int32_t **start, const uint32_t lanes[4])
 {
-    uint32_t a, b, c, d;
-    __asm__ volatile("ldrd %[a], %[b], [%[s]]\n\t"
-                     "ldrd %[c], %[d], [%[s], #8]\n\t"
+    register uint32_t a __asm__("r0"), b __asm__("r1"), c __asm__("r2"), d __asm__("r3");
+    __asm__ volatile("ldmia %[s]!, {%[a], %[b], %[c], %[d]}\n\t"
                      "sxtah %[a], %[a], %[e0]\n\t"
                      "sxtah %[b], %[b], %[o0]\n\t"
                      "sxtah %[c], %[c], %[e0], ror #16\n\t"
                      "sxtah %[d], %[d], %[o0], ror #16\n\t"
-                     "strd %[a], %[b], [%[p]]\n\t"
-                     "strd %[c], %[d], [%[p], #8]\n\t"
-                     "ldrd %[a], %[b], [%[s], #16]\n\t"
-                     "ldrd %[c], %[d], [%[s], #24]\n\t"
+                     "stmia %[p]!, {%[a], %[b], %[c], %[d]}\n\t"
+                     "ldmia %[s]!, {%[a], %[b], %[c], %[d]}\n\t"
                      "sxtah %[a], %[a], %[e1]\n\t"
                      "sxtah %[b], %[b], %[o1]\n\t"
                      "sxtah %[c], %[c], %[e1], ror #16\n\t"
                      "sxtah %[d], %[d], %[o1], ror #16\n\t"
-                     "strd %[a], %[b], [%[p], #16]\n\t"
-                     "strd %[c], %[d], [%[p], #24]"
-                     : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d)
-                     : [p] "r"(acc), [s] "r"(start), [e0] "r"(lanes[0]), [o0] "r"(lanes[1]), [e1] "r"(lanes[2]), [o1] "r"(lanes[3])
+                     "stmia %[p]!, {%[a], %[b], %[c], %[d]}"
+                     : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [p] "+r"(*acc), [s] "+r"(*start)
+                     : [e0] "r"(lanes[0]), [o0] "r"(lanes[1]), [e1] "r"(lanes[2]), [o1] "r"(lanes[3])
                      : "memory");
 }
 #define NSP_PAIRS8_ASM 1
@@ -250,7 +246,7 @@ static NSP_INLINE_BLOCK void fold_block(int32_t *acc, const int32_t *start, uint
 #if defined(NSP_PAIRS8_ASM)
     if (valid == 8u) {
         if (stride == 1u)
-            fold8_contiguous(acc, start, lanes);
+            fold8_contiguous(&acc, &start, lanes);
         else
             fold8(acc, start, stride, lanes);
         lanes[0] = lanes[1] = lanes[2] = lanes[3] = 0;
@@ -330,14 +326,14 @@ void nsp_accumulate_spikes(int32_t *acc, const int32_t *start, uint32_t acc_stri
         block(acc + full * acc_stride, start + full * acc_stride, acc_stride, rows, full, runs, run_count, outputs - full, 0);
 }
 
-void nsp_accumulate_token(int32_t *acc, const int32_t *start, const int8_t *rows, const uint32_t *first, const uint32_t *last,
-                          uint32_t outputs)
+static NSP_INLINE_BLOCK void list_blocks(int32_t *acc, const int32_t *start, uint32_t acc_stride, const int8_t *rows,
+                                          const uint32_t *first, const uint32_t *last, uint32_t outputs)
 {
     /* An odd count's first event starts each block's lanes; the rest go in pairs. Pointers only, so the loop state stays
        in registers. */
     const uint32_t *pairs = first + ((uint32_t)(last - first) & 1u);
     const uint8_t *block = (const uint8_t *)rows, *end = block + outputs;
-    for (; block != end; block += 8, acc += 8, start += 8) {
+    for (; block != end; block += 8) {
         uint32_t lanes[4] = {0, 0, 0, 0};
         if (pairs != first) {
             const uint32_t w0 = load_word(block + *first), w1 = load_word(block + *first + 4u);
@@ -349,13 +345,31 @@ void nsp_accumulate_token(int32_t *acc, const int32_t *start, const int8_t *rows
 #if defined(NSP_PAIRS8_ASM)
         if (pairs != last)
             pairs8(pairs, last, block, lanes);
-        fold8_contiguous(acc, start, lanes);
+        if (acc_stride == 1u) {
+            fold8_contiguous(&acc, &start, lanes);
+            continue;
+        }
+        fold8(acc, start, acc_stride, lanes);
 #else
         add_events(lanes, block, pairs, last, 1);
-        fold(acc, start, 1, lanes[0], lanes[1], 4u);
-        fold(acc + 4, start + 4, 1, lanes[2], lanes[3], 4u);
+        fold(acc, start, acc_stride, lanes[0], lanes[1], 4u);
+        fold(acc + 4u * acc_stride, start + 4u * acc_stride, acc_stride, lanes[2], lanes[3], 4u);
 #endif
+        acc += 8u * acc_stride;
+        start += 8u * acc_stride;
     }
+}
+
+void nsp_accumulate_token(int32_t *acc, const int32_t *start, const int8_t *rows, const uint32_t *first, const uint32_t *last,
+                          uint32_t outputs)
+{
+    list_blocks(acc, start, 1u, rows, first, last, outputs);
+}
+
+void nsp_accumulate_list(int32_t *acc, const int32_t *start, uint32_t acc_stride, const int8_t *rows, const uint32_t *first,
+                         const uint32_t *last, uint32_t outputs)
+{
+    list_blocks(acc, start, acc_stride, rows, first, last, outputs);
 }
 
 void nsp_accumulate_scaled(int32_t *acc, uint32_t acc_stride, const int8_t *row, uint32_t count, int32_t value)
