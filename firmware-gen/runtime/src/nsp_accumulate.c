@@ -94,6 +94,37 @@ static inline void pairs8(const uint32_t *e, const uint32_t *last, const uint8_t
     lanes[3] = o1;
 }
 
+/* One event of a quad: its row address into x, its two weight words (LDRD, the first over x) into the four lanes. */
+#define NSP_QUAD_EVENT(x)                                                                                                   \
+    "add %[" #x "], %[" #x "], %[block]\n\t"                                                                              \
+    "ldrd %[" #x "], %[w], [%[" #x "]]\n\t"                                                                               \
+    "sxtab16 %[e0], %[e0], %[" #x "]\n\t"                                                                                 \
+    "sxtab16 %[o0], %[o0], %[" #x "], ror #8\n\t"                                                                         \
+    "sxtab16 %[e1], %[e1], %[w]\n\t"                                                                                      \
+    "sxtab16 %[o1], %[o1], %[w], ror #8\n\t"
+
+/* Quads of events, [e, last) non-empty and a multiple of 4: one LDM of four row offsets, then per event an address, an
+   LDRD of its two weight words and four SXTAB16: 27 instructions per 4 events x 8 channels (pairs8: 30), in 12
+   registers. LDM needs ascending registers, hence the fixed ones. */
+static inline void quads8(const uint32_t *e, const uint32_t *last, const uint8_t *block, uint32_t lanes[4])
+{
+    register uint32_t a __asm__("r8"), b __asm__("r9"), c __asm__("r10"), d __asm__("r11");
+    uint32_t e0 = lanes[0], o0 = lanes[1], e1 = lanes[2], o1 = lanes[3], w;
+    __asm__("1:\n\t"
+            "ldmia %[e]!, {%[a], %[b], %[c], %[d]}\n\t"
+            NSP_QUAD_EVENT(a) NSP_QUAD_EVENT(b) NSP_QUAD_EVENT(c) NSP_QUAD_EVENT(d)
+            "cmp %[e], %[last]\n\t"
+            "bne 1b"
+            : [e0] "+r"(e0), [o0] "+r"(o0), [e1] "+r"(e1), [o1] "+r"(o1), [e] "+r"(e), [a] "=&r"(a), [b] "=&r"(b),
+              [c] "=&r"(c), [d] "=&r"(d), [w] "=&r"(w)
+            : [last] "r"(last), [block] "r"(block)
+            : "cc", "memory");
+    lanes[0] = e0;
+    lanes[1] = o0;
+    lanes[2] = e1;
+    lanes[3] = o1;
+}
+
 /* acc[k * stride] = start[k * stride] + lane k for the 8 channels of a full block (lanes: (0,2) (1,3) (4,6) (5,7)):
    LDR, SXTAH, STR and a pointer step per channel. Written out because the compiler keeps the eight addresses on the
    stack. start is reached from acc by a fixed byte distance. */
@@ -329,29 +360,31 @@ void nsp_accumulate_spikes(int32_t *acc, const int32_t *start, uint32_t acc_stri
 static NSP_INLINE_BLOCK void list_blocks(int32_t *acc, const int32_t *start, uint32_t acc_stride, const int8_t *rows,
                                           const uint32_t *first, const uint32_t *last, uint32_t outputs)
 {
-    /* An odd count's first event starts each block's lanes; the rest go in pairs. Pointers only, so the loop state stays
-       in registers. */
-    const uint32_t *pairs = first + ((uint32_t)(last - first) & 1u);
+    /* The first count % 4 events start each block's lanes one by one; the rest go in quads. Pointers only, so the loop
+       state stays in registers. */
+    const uint32_t *quads = first + ((uint32_t)(last - first) & 3u);
     const uint8_t *block = (const uint8_t *)rows, *end = block + outputs;
     for (; block != end; block += 8) {
         uint32_t lanes[4] = {0, 0, 0, 0};
-        if (pairs != first) {
-            const uint32_t w0 = load_word(block + *first), w1 = load_word(block + *first + 4u);
-            lanes[0] = add_even_bytes(0, w0);
-            lanes[1] = add_odd_bytes(0, w0);
-            lanes[2] = add_even_bytes(0, w1);
-            lanes[3] = add_odd_bytes(0, w1);
-        }
 #if defined(NSP_PAIRS8_ASM)
-        if (pairs != last)
-            pairs8(pairs, last, block, lanes);
+        const uint32_t *e;
+        for (e = first; e != quads; e++) {
+            const uint32_t w0 = load_word(block + *e), w1 = load_word(block + *e + 4u);
+            lanes[0] = add_even_bytes(lanes[0], w0);
+            lanes[1] = add_odd_bytes(lanes[1], w0);
+            lanes[2] = add_even_bytes(lanes[2], w1);
+            lanes[3] = add_odd_bytes(lanes[3], w1);
+        }
+        if (quads != last)
+            quads8(quads, last, block, lanes);
         if (acc_stride == 1u) {
             fold8_contiguous(&acc, &start, lanes);
             continue;
         }
         fold8(acc, start, acc_stride, lanes);
 #else
-        add_events(lanes, block, pairs, last, 1);
+        (void)quads;
+        add_events(lanes, block, first, last, 1);
         fold(acc, start, acc_stride, lanes[0], lanes[1], 4u);
         fold(acc + 4u * acc_stride, start + 4u * acc_stride, acc_stride, lanes[2], lanes[3], 4u);
 #endif
@@ -578,15 +611,38 @@ static NSP_OUT_OF_LINE uint32_t scatter_row(uint32_t *lanes, uint32_t groups, co
     return events;
 }
 
+/* lanes[0..count) = 0, count a multiple of 4: with STM of four zeroed registers where the DSP kernels are in asm. */
+static void zero_lanes(uint32_t *lanes, uint32_t count)
+{
+#if defined(NSP_PAIRS8_ASM)
+    register uint32_t a __asm__("r8") = 0, b __asm__("r9") = 0, c __asm__("r10") = 0, d __asm__("r11") = 0;
+    const uint32_t *end = lanes + count;
+    if ((count & 4u) != 0)
+        __asm__ volatile("stmia %[p]!, {%[a], %[b], %[c], %[d]}" : [p] "+r"(lanes) : [a] "r"(a), [b] "r"(b), [c] "r"(c), [d] "r"(d) : "memory");
+    if (lanes != end)
+        __asm__ volatile("1:\n\t"
+                         "stmia %[p]!, {%[a], %[b], %[c], %[d]}\n\t"
+                         "stmia %[p]!, {%[a], %[b], %[c], %[d]}\n\t"
+                         "cmp %[p], %[end]\n\t"
+                         "bne 1b"
+                         : [p] "+r"(lanes)
+                         : [a] "r"(a), [b] "r"(b), [c] "r"(c), [d] "r"(d), [end] "r"(end)
+                         : "cc", "memory");
+#else
+    uint32_t i;
+    for (i = 0; i < count; i += 4u)
+        lanes[i] = lanes[i + 1u] = lanes[i + 2u] = lanes[i + 3u] = 0;
+#endif
+}
+
 void nsp_accumulate_lanes8(uint32_t *lanes, uint32_t groups, const uint8_t *in, uint32_t channels, int32_t height, int32_t width,
                            const int8_t *rows, uint64_t counts[5])
 {
     const uint32_t plane = (uint32_t)height * (uint32_t)width;
     const uint8_t *weights = (const uint8_t *)rows;
-    uint32_t i, c;
+    uint32_t c;
     int32_t y;
-    for (i = 0; i < 4u * groups * plane; i += 4u)
-        lanes[i] = lanes[i + 1u] = lanes[i + 2u] = lanes[i + 3u] = 0;
+    zero_lanes(lanes, 4u * groups * plane);
     for (c = 0; c < channels; c++) {
         const uint8_t *row = weights + c * 72u * groups;
         for (y = 0; y < height; y++) {
