@@ -169,6 +169,21 @@ static inline void fold8(int32_t *acc, const int32_t *start, uint32_t stride, co
                        [o1] "r"(lanes[3])
                      : "memory");
 }
+/* fold8 for outputs 64 words apart (an 8x8 map's planes, the token grid of a 32x32 input after two pools): the offsets
+   are immediates, so LDR, SXTAH and STR per channel, no pointer steps. */
+#define NSP_FOLD64(k, lane, rot)                                                                                            \
+    "ldr %[v], [%[s], #" #k "*256]\n\t"                                                                                  \
+    "sxtah %[v], %[v], %[" #lane "]" rot "\n\t"                                                                          \
+    "str %[v], [%[p], #" #k "*256]\n\t"
+static inline void fold8_plane64(int32_t *acc, const int32_t *start, const uint32_t lanes[4])
+{
+    uint32_t value;
+    __asm__ volatile(NSP_FOLD64(0, e0, "") NSP_FOLD64(1, o0, "") NSP_FOLD64(2, e0, ", ror #16") NSP_FOLD64(3, o0, ", ror #16")
+                     NSP_FOLD64(4, e1, "") NSP_FOLD64(5, o1, "") NSP_FOLD64(6, e1, ", ror #16") NSP_FOLD64(7, o1, ", ror #16")
+                     : [v] "=&r"(value)
+                     : [p] "r"(acc), [s] "r"(start), [e0] "r"(lanes[0]), [o0] "r"(lanes[1]), [e1] "r"(lanes[2]), [o1] "r"(lanes[3])
+                     : "memory");
+}
 /* The same for contiguous outputs (a Linear's token row, stride 1), advancing acc and start past them: LDM, four SXTAH
    and STM per four channels, 1.5 instructions per output. LDM/STM need ascending registers, hence the fixed ones. */
 static inline void fold8_contiguous(int32_t **acc, const int32_t **start, const uint32_t lanes[4])
@@ -278,6 +293,8 @@ static NSP_INLINE_BLOCK void fold_block(int32_t *acc, const int32_t *start, uint
     if (valid == 8u) {
         if (stride == 1u)
             fold8_contiguous(&acc, &start, lanes);
+        else if (stride == 64u)
+            fold8_plane64(acc, start, lanes);
         else
             fold8(acc, start, stride, lanes);
         lanes[0] = lanes[1] = lanes[2] = lanes[3] = 0;
@@ -381,7 +398,10 @@ static NSP_INLINE_BLOCK void list_blocks(int32_t *acc, const int32_t *start, uin
             fold8_contiguous(&acc, &start, lanes);
             continue;
         }
-        fold8(acc, start, acc_stride, lanes);
+        if (acc_stride == 64u)
+            fold8_plane64(acc, start, lanes);
+        else
+            fold8(acc, start, acc_stride, lanes);
 #else
         (void)quads;
         add_events(lanes, block, first, last, 1);
@@ -402,7 +422,11 @@ void nsp_accumulate_token(int32_t *acc, const int32_t *start, const int8_t *rows
 void nsp_accumulate_list(int32_t *acc, const int32_t *start, uint32_t acc_stride, const int8_t *rows, const uint32_t *first,
                          const uint32_t *last, uint32_t outputs)
 {
-    list_blocks(acc, start, acc_stride, rows, first, last, outputs);
+    /* 8x8 maps get their own copy, whose fold has the planes' distance as immediates. */
+    if (acc_stride == 64u)
+        list_blocks(acc, start, 64u, rows, first, last, outputs);
+    else
+        list_blocks(acc, start, acc_stride, rows, first, last, outputs);
 }
 
 void nsp_accumulate_scaled(int32_t *acc, uint32_t acc_stride, const int8_t *row, uint32_t count, int32_t value)
