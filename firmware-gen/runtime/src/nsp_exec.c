@@ -12,9 +12,6 @@
 #include "nsp_accumulate.h"
 #endif
 
-/* floor(value / 2^shift) without relying on the implementation-defined >> of negative numbers. */
-static int64_t floor_shift(int64_t value, unsigned shift) { return value >= 0 ? value >> shift : ~((~value) >> shift); }
-
 static int32_t saturate32(int64_t value)
 {
     return value > 2147483647LL ? (int32_t)2147483647 : value < -2147483647LL - 1 ? (int32_t)(-2147483647 - 1) : (int32_t)value;
@@ -534,6 +531,26 @@ static int transposed_rows(const nsp_program *p, uint8_t *to, const uint8_t *che
 }
 #endif
 
+#if defined(__GNUC__)
+/* floor(value / 2^16): GCC and Clang define >> of a negative value as an arithmetic shift, which is this floor. */
+static inline int64_t floor_shift16(int64_t value) { return value >> 16; }
+#else
+/* The same without relying on the implementation-defined >> of negative numbers. */
+static inline int64_t floor_shift16(int64_t value) { return value >= 0 ? value >> 16 : ~((~value) >> 16); }
+#endif
+
+/* One neuron (section 3.3): H = sat32(V + round_shift(((X << F) - V) * k, 16)); X << F written as a product (no UB on
+   negatives). Stores the new membrane and returns the spike. */
+static inline uint32_t lif_neuron(int32_t x, int32_t *membrane, int32_t scale, int32_t leak, int32_t threshold)
+{
+    const int64_t v = *membrane;
+    const int64_t drive = (int64_t)x * scale - v;
+    const int32_t charged = saturate32(v + floor_shift16(drive * leak + 32768));
+    const uint32_t spike = charged >= threshold;
+    *membrane = spike ? 0 : charged;
+    return spike;
+}
+
 static void lif(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
 {
     const nsp_program *p = s->program;
@@ -542,28 +559,35 @@ static void lif(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
     uint8_t *spikes = bytes_of(s, op->outputs[0]);
     int32_t *membrane = ints(s, op->outputs[1]);
     const nsp_tensor *theta = &p->tensors[op->tensors[0]];
-    const int64_t leak = op->attributes[0];
-    const int64_t scale = (int64_t)1 << op->attributes[1];
+    const int32_t leak = op->attributes[0];
+    /* 2^F fits 32 bits (F <= 14): X << F is then one 32x32 -> 64-bit multiply. */
+    const int32_t scale = (int32_t)1 << op->attributes[1];
     const int32_t axis = op->attributes[2];
-    uint32_t outer = 1, inner = 1, channels = (uint32_t)in_buffer->shape[axis], a, c, i, index = 0, fired = 0;
+    uint32_t outer = 1, inner = 1, channels = (uint32_t)in_buffer->shape[axis], a, c, i, fired = 0;
     int32_t d;
     for (d = 0; d < axis; d++)
         outer *= (uint32_t)in_buffer->shape[d];
     for (d = axis + 1; d < in_buffer->rank; d++)
         inner *= (uint32_t)in_buffer->shape[d];
 
-    for (a = 0; a < outer; a++) {
-        for (c = 0; c < channels; c++) {
-            const int32_t threshold = nsp_read_i32(theta->data + (theta->length == 1 ? 0u : 4u * c));
-            for (i = 0; i < inner; i++, index++) {
-                /* H = sat32(V + round_shift(((X << F) - V) * k, 16)); X << F written as a product (no UB on negatives). */
-                const int64_t v = membrane[index];
-                const int64_t drive = (int64_t)in[index] * scale - v;
-                const int32_t charged = saturate32(v + floor_shift(drive * leak + 32768, 16));
-                const uint8_t spike = charged >= threshold;
-                membrane[index] = spike ? 0 : charged;
-                spikes[index] = spike;
-                fired += spike;
+    if (theta->length == 1u) {
+        /* One threshold for every neuron: one flat loop. */
+        const int32_t threshold = nsp_read_i32(theta->data);
+        for (i = 0; i < in_buffer->length; i++)
+            fired += *spikes++ = (uint8_t)lif_neuron(*in++, membrane++, scale, leak, threshold);
+    } else if (inner == 1u) {
+        /* Channel last (tokens): a threshold per neuron, each decoded once per sample row. */
+        for (a = 0; a < outer; a++) {
+            const uint8_t *threshold = theta->data;
+            for (c = 0; c < channels; c++, threshold += 4)
+                fired += *spikes++ = (uint8_t)lif_neuron(*in++, membrane++, scale, leak, nsp_read_i32(threshold));
+        }
+    } else {
+        for (a = 0; a < outer; a++) {
+            for (c = 0; c < channels; c++) {
+                const int32_t threshold = nsp_read_i32(theta->data + 4u * c);
+                for (i = 0; i < inner; i++)
+                    fired += *spikes++ = (uint8_t)lif_neuron(*in++, membrane++, scale, leak, threshold);
             }
         }
     }
