@@ -541,11 +541,12 @@ static inline int64_t floor_shift16(int64_t value) { return value >= 0 ? value >
 
 /* One neuron (section 3.3): H = sat32(V + round_shift(((X << F) - V) * k, 16)); X << F written as a product (no UB on
    negatives). Stores the new membrane and returns the spike. */
-static inline uint32_t lif_neuron(int32_t x, int32_t *membrane, int32_t scale, int32_t leak, int32_t threshold)
+static inline uint32_t lif_neuron(int32_t x, int32_t *membrane, int32_t scale, uint32_t leak, int32_t threshold)
 {
     const int64_t v = *membrane;
     const int64_t drive = (int64_t)x * scale - v;
-    const int32_t charged = saturate32(v + floor_shift16(drive * leak + 32768));
+    /* k is 1..65536 (verified): as an unsigned 32-bit factor the product is two multiplies, not three. */
+    const int32_t charged = saturate32(v + floor_shift16(drive * (int64_t)leak + 32768));
     const uint32_t spike = charged >= threshold;
     *membrane = spike ? 0 : charged;
     return spike;
@@ -559,7 +560,7 @@ static void lif(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
     uint8_t *spikes = bytes_of(s, op->outputs[0]);
     int32_t *membrane = ints(s, op->outputs[1]);
     const nsp_tensor *theta = &p->tensors[op->tensors[0]];
-    const int32_t leak = op->attributes[0];
+    const uint32_t leak = (uint32_t)op->attributes[0];
     /* 2^F fits 32 bits (F <= 14): X << F is then one 32x32 -> 64-bit multiply. */
     const int32_t scale = (int32_t)1 << op->attributes[1];
     const int32_t axis = op->attributes[2];
