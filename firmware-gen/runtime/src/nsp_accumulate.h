@@ -32,9 +32,13 @@ void nsp_accumulate_spikes(int32_t *acc, const int32_t *start, uint32_t acc_stri
                            uint32_t run_count, uint32_t outputs);
 
 /*
- * The same for one run of 1..NSP_LANE_EVENTS entries into contiguous outputs (acc_stride 1, no shift), outputs a multiple
- * of 8: a Linear token's events, without the general kernel's per-block run and stride handling.
+ * The same for one list of 1..NSP_LANE_EVENTS entries (offsets from rows, no shift), outputs a multiple of 8: a Linear
+ * token's events, or a conv pixel's three runs merged, without the general kernel's per-block run handling.
  */
+void nsp_accumulate_list(int32_t *acc, const int32_t *start, uint32_t acc_stride, const int8_t *rows, const uint32_t *first,
+                         const uint32_t *last, uint32_t outputs);
+
+/* nsp_accumulate_list into contiguous outputs (acc_stride 1): its own copy, without the stride in registers. */
 void nsp_accumulate_token(int32_t *acc, const int32_t *start, const int8_t *rows, const uint32_t *first, const uint32_t *last,
                           uint32_t outputs);
 

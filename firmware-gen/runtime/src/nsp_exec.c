@@ -12,9 +12,6 @@
 #include "nsp_accumulate.h"
 #endif
 
-/* floor(value / 2^shift) without relying on the implementation-defined >> of negative numbers. */
-static int64_t floor_shift(int64_t value, unsigned shift) { return value >= 0 ? value >> shift : ~((~value) >> shift); }
-
 static int32_t saturate32(int64_t value)
 {
     return value > 2147483647LL ? (int32_t)2147483647 : value < -2147483647LL - 1 ? (int32_t)(-2147483647 - 1) : (int32_t)value;
@@ -322,6 +319,9 @@ static void conv2d_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
     const uint32_t slot = (uint32_t)width + 1u + (uint32_t)width * (uint32_t)channels; /* words per ring row */
     uint32_t *ring = (uint32_t *)(void *)(s->arena + p->channel_last_offset);
     uint64_t counts[5] = {0, 0, 0, 0, 0}; /* events, input sum, updates, weighted updates, events above 1 */
+    /* A pixel's runs merged for nsp_accumulate_list (1 KiB of stack, below nsp_load's frame). */
+    uint32_t merged[NSP_LANE_EVENTS];
+    int merge;
     int32_t y, x;
 
     if (nsp_lane_groups(channels, (int32_t)out_channels) != 0) {
@@ -353,6 +353,7 @@ static void conv2d_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
         return;
     }
     /* The bias goes to the last pixel, the one written last: every pixel's accumulation starts from there. */
+    merge = (out_channels & 7u) == 0;
     fill_bias(acc + plane - 1u, bias_of(p, op), out_channels, plane, 1);
     for (y = 0; y < height && y < 2; y++)
         sort_row(in, (uint32_t)channels, plane, (uint32_t)width, row_bytes, ring + (uint32_t)y * slot,
@@ -367,7 +368,7 @@ static void conv2d_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
         for (x = 0; x < width; x++) {
             const uint32_t left = (uint32_t)(x > 0 ? x - 1 : 0), right = (uint32_t)(x < width - 1 ? x + 1 : x);
             nsp_event_run runs[3];
-            uint32_t run_count = 0;
+            uint32_t run_count = 0, events = 0;
             int32_t ky;
             /* Output (y, x) meets tap (ky, kx) of the input at (y + ky - 1, x + kx - 1): row (c, ky, kx) of the weights,
                at c*9*row_bytes + (ky*3 + kx)*row_bytes = entry + (ky*3 + 1 - x)*row_bytes. */
@@ -378,16 +379,47 @@ static void conv2d_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
                 runs[run_count].first = entries + row[left];
                 runs[run_count].last = entries + row[right + 1u];
                 runs[run_count].shift = (ky * 3 + 1 - x) * (int32_t)row_bytes;
+                events += row[right + 1u] - row[left];
                 run_count++;
             }
-            nsp_accumulate_spikes(acc + (uint32_t)y * (uint32_t)width + (uint32_t)x, acc + plane - 1u, plane, weights, runs, run_count,
-                                  out_channels);
+            if (merge && events != 0 && events <= NSP_LANE_EVENTS && events < 8u * (run_count - 1u) * (out_channels / 8u)) {
+                /* One list of absolute row offsets: the list kernel pays its per-block set-up (~17 instructions a run and
+                   block of 8 channels) once, not per run, for a few instructions an event to merge; worth it below ~8
+                   events per extra run and block (measured: the MCU model's 8x8 convs gain, a 144-event pixel does not). */
+                uint32_t *to = merged, r;
+                for (r = 0; r < run_count; r++) {
+                    const uint32_t *e = runs[r].first, shift = (uint32_t)runs[r].shift;
+                    for (; e != runs[r].last; e++)
+                        *to++ = *e + shift;
+                }
+                nsp_accumulate_list(acc + (uint32_t)y * (uint32_t)width + (uint32_t)x, acc + plane - 1u, plane, weights, merged, to,
+                                    out_channels);
+            } else {
+                nsp_accumulate_spikes(acc + (uint32_t)y * (uint32_t)width + (uint32_t)x, acc + plane - 1u, plane, weights, runs,
+                                      run_count, out_channels);
+            }
         }
     }
     if (counts[4] != 0)
         scatter_events(in, acc, weights, (uint32_t)channels, height, width, out_channels, 2, counts);
     if (k != NULL)
         count_conv(k, op, counts[0], counts[1], counts[2], counts[3], (uint32_t)channels, height, width, out_channels);
+}
+
+/* One input of a token into linear_transposed's list: a 1's weight-row offset from the front, a 2's from the back (a
+   residual Add of two spike maps makes 2s: the kernel adds that run twice); larger values are only counted here. */
+static inline void list_value(uint32_t value, uint32_t offset, uint32_t *list, uint32_t features, uint32_t *ones, uint32_t *twos,
+                              uint32_t *larger, uint32_t *sum)
+{
+    if (value == 0)
+        return;
+    *sum += value;
+    if (value == 1)
+        list[(*ones)++] = offset;
+    else if (value == 2)
+        list[features - ++*twos] = offset;
+    else
+        ++*larger;
 }
 
 /* Linear, output-stationary per token: the token's events become runs of weight-row offsets for nsp_accumulate_spikes;
@@ -403,6 +435,8 @@ static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
     const uint32_t outputs = (uint32_t)p->buffers[op->outputs[0]].shape[1], row_bytes = nsp_transposed_stride((int32_t)outputs);
     const int32_t *bias_row = acc + (tokens - 1u) * outputs;
     uint32_t *list = (uint32_t *)(void *)(s->arena + p->scratch_offset);
+    /* Token rows start word-aligned (arena buffers do) when the features are a multiple of 4. */
+    const int words = (features & 3u) == 0 && ((uintptr_t)in & 3u) == 0;
     uint64_t event_total = 0, input_sum = 0;
     uint32_t n, i;
 
@@ -413,25 +447,20 @@ static void linear_transposed(nsp_session *s, const nsp_op *op, uint32_t index, 
         int32_t *out = acc + n * outputs;
         uint32_t ones = 0, twos = 0, larger = 0, sum = 0;
         nsp_event_run runs[3];
-        /* Weight-row offsets of the 1s from the front of the list, of the 2s from its back (a residual Add of two spike
-           maps makes 2s: the kernel adds that run twice); larger values are counted and added afterwards. */
-        /* Four inputs per zero test where the row is word-aligned (most of a spike row is 0). */
-        for (i = 0; i < features; i++) {
-            uint32_t value;
-            if ((((uintptr_t)(row + i)) & 3u) == 0 && i + 4u <= features && *(const nsp_u32_alias *)(const void *)(row + i) == 0) {
-                i += 3u;
-                continue;
+        if (words) {
+            /* Four inputs per zero test (most of a spike row is 0), the four of a nonzero word unrolled. */
+            uint32_t offset = 0;
+            for (i = 0; i < features; i += 4u, offset += 4u * row_bytes) {
+                if (*(const nsp_u32_alias *)(const void *)(row + i) == 0)
+                    continue;
+                list_value(row[i], offset, list, features, &ones, &twos, &larger, &sum);
+                list_value(row[i + 1u], offset + row_bytes, list, features, &ones, &twos, &larger, &sum);
+                list_value(row[i + 2u], offset + 2u * row_bytes, list, features, &ones, &twos, &larger, &sum);
+                list_value(row[i + 3u], offset + 3u * row_bytes, list, features, &ones, &twos, &larger, &sum);
             }
-            value = row[i];
-            if (value == 0)
-                continue;
-            sum += value;
-            if (value == 1)
-                list[ones++] = i * row_bytes;
-            else if (value == 2)
-                list[features - ++twos] = i * row_bytes;
-            else
-                larger++;
+        } else {
+            for (i = 0; i < features; i++)
+                list_value(row[i], i * row_bytes, list, features, &ones, &twos, &larger, &sum);
         }
         event_total += ones + twos + larger;
         input_sum += sum;
@@ -502,6 +531,27 @@ static int transposed_rows(const nsp_program *p, uint8_t *to, const uint8_t *che
 }
 #endif
 
+#if defined(__GNUC__)
+/* floor(value / 2^16): GCC and Clang define >> of a negative value as an arithmetic shift, which is this floor. */
+static inline int64_t floor_shift16(int64_t value) { return value >> 16; }
+#else
+/* The same without relying on the implementation-defined >> of negative numbers. */
+static inline int64_t floor_shift16(int64_t value) { return value >= 0 ? value >> 16 : ~((~value) >> 16); }
+#endif
+
+/* One neuron (section 3.3): H = sat32(V + round_shift(((X << F) - V) * k, 16)); X << F written as a product (no UB on
+   negatives). Stores the new membrane and returns the spike. */
+static inline uint32_t lif_neuron(int32_t x, int32_t *membrane, int32_t scale, uint32_t leak, int32_t threshold)
+{
+    const int64_t v = *membrane;
+    const int64_t drive = (int64_t)x * scale - v;
+    /* k is 1..65536 (verified): as an unsigned 32-bit factor the product is two multiplies, not three. */
+    const int32_t charged = saturate32(v + floor_shift16(drive * (int64_t)leak + 32768));
+    const uint32_t spike = charged >= threshold;
+    *membrane = spike ? 0 : charged;
+    return spike;
+}
+
 static void lif(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
 {
     const nsp_program *p = s->program;
@@ -510,28 +560,35 @@ static void lif(nsp_session *s, const nsp_op *op, nsp_op_counters *k)
     uint8_t *spikes = bytes_of(s, op->outputs[0]);
     int32_t *membrane = ints(s, op->outputs[1]);
     const nsp_tensor *theta = &p->tensors[op->tensors[0]];
-    const int64_t leak = op->attributes[0];
-    const int64_t scale = (int64_t)1 << op->attributes[1];
+    const uint32_t leak = (uint32_t)op->attributes[0];
+    /* 2^F fits 32 bits (F <= 14): X << F is then one 32x32 -> 64-bit multiply. */
+    const int32_t scale = (int32_t)1 << op->attributes[1];
     const int32_t axis = op->attributes[2];
-    uint32_t outer = 1, inner = 1, channels = (uint32_t)in_buffer->shape[axis], a, c, i, index = 0, fired = 0;
+    uint32_t outer = 1, inner = 1, channels = (uint32_t)in_buffer->shape[axis], a, c, i, fired = 0;
     int32_t d;
     for (d = 0; d < axis; d++)
         outer *= (uint32_t)in_buffer->shape[d];
     for (d = axis + 1; d < in_buffer->rank; d++)
         inner *= (uint32_t)in_buffer->shape[d];
 
-    for (a = 0; a < outer; a++) {
-        for (c = 0; c < channels; c++) {
-            const int32_t threshold = nsp_read_i32(theta->data + (theta->length == 1 ? 0u : 4u * c));
-            for (i = 0; i < inner; i++, index++) {
-                /* H = sat32(V + round_shift(((X << F) - V) * k, 16)); X << F written as a product (no UB on negatives). */
-                const int64_t v = membrane[index];
-                const int64_t drive = (int64_t)in[index] * scale - v;
-                const int32_t charged = saturate32(v + floor_shift(drive * leak + 32768, 16));
-                const uint8_t spike = charged >= threshold;
-                membrane[index] = spike ? 0 : charged;
-                spikes[index] = spike;
-                fired += spike;
+    if (theta->length == 1u) {
+        /* One threshold for every neuron: one flat loop. */
+        const int32_t threshold = nsp_read_i32(theta->data);
+        for (i = 0; i < in_buffer->length; i++)
+            fired += *spikes++ = (uint8_t)lif_neuron(*in++, membrane++, scale, leak, threshold);
+    } else if (inner == 1u) {
+        /* Channel last (tokens): a threshold per neuron, each decoded once per sample row. */
+        for (a = 0; a < outer; a++) {
+            const uint8_t *threshold = theta->data;
+            for (c = 0; c < channels; c++, threshold += 4)
+                fired += *spikes++ = (uint8_t)lif_neuron(*in++, membrane++, scale, leak, nsp_read_i32(threshold));
+        }
+    } else {
+        for (a = 0; a < outer; a++) {
+            for (c = 0; c < channels; c++) {
+                const int32_t threshold = nsp_read_i32(theta->data + 4u * c);
+                for (i = 0; i < inner; i++)
+                    fired += *spikes++ = (uint8_t)lif_neuron(*in++, membrane++, scale, leak, threshold);
             }
         }
     }
