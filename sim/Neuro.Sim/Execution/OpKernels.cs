@@ -421,22 +421,105 @@ internal sealed class LinearKernel : OpKernel
     {
         byte[] input = ws.Bytes[_op.Input];
         int[] acc = ws.Ints[_op.Output];
+        var (events, inputSum) = SpikeProducts.EventsAndSum(input);
+        counters.Events = events;
+        counters.InputSum = inputSum;
+        counters.Updates = events * _outFeatures;
+        counters.SynapticOps = inputSum * _outFeatures;
+        if (_level == SimdLevel.Avx512 && events == inputSum && _outFeatures == _padded && _inFeatures <= RowKernels.NarrowGroup(_maxAbsWeight, 1))
+        {
+            SpikeTokens(input, acc);
+            return;
+        }
         Span<int> padded = ws.IntTemp.AsSpan(0, _padded);
-        long events = 0, inputSum = 0;
         for (int n = 0; n < _tokens; n++)
         {
             int count = RowKernels.CollectEvents(input.AsSpan(n * _inFeatures, _inFeatures), _padded, 0, ws.Rows, ws.Values, out long sum, out int max);
-            events += count;
-            inputSum += sum;
             _bias.CopyTo(padded);
             ReadOnlySpan<Segment> all = [new Segment(0, count, 0)];
             RowKernels.AccumulateSegments(padded, _rows, ws.Rows, ws.Values, all, sum == count, RowKernels.NarrowGroup(_maxAbsWeight, max), _level);
             padded[.._outFeatures].CopyTo(acc.AsSpan(n * _outFeatures, _outFeatures));
         }
-        counters.Events = events;
-        counters.InputSum = inputSum;
-        counters.Updates = events * _outFeatures;
-        counters.SynapticOps = inputSum * _outFeatures;
+    }
+
+    /// <summary>
+    /// The whole step when every input is a spike (0/1), O is a multiple of 32 and a token's I events cannot leave int16
+    /// (I · max|w| ≤ 32767, so no group ever widens mid-token): each token's nonzero mask (64 bytes per compare) is walked
+    /// with tzcnt straight into i16 register accumulators of up to 128 outputs, which are widened, biased and stored into
+    /// the token's output row: no event list, no padded copy, no per-token call chain.
+    /// </summary>
+    private void SpikeTokens(byte[] input, int[] acc)
+    {
+        int inFeatures = _inFeatures, outFeatures = _outFeatures, words = (inFeatures + 63) / 64;
+        Span<ulong> mask = stackalloc ulong[words];
+        ref sbyte w0 = ref MemoryMarshal.GetArrayDataReference(_rows);
+        ref int b0 = ref MemoryMarshal.GetArrayDataReference(_bias);
+        for (int n = 0; n < _tokens; n++)
+        {
+            TokenMask(input.AsSpan(n * inFeatures, inFeatures), mask);
+            ref int target = ref acc[n * outFeatures];
+            int o = 0;
+            for (; o + 128 <= outFeatures; o += 128)
+                Spikes128(mask, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref b0, o), ref Unsafe.Add(ref target, o));
+            for (; o < outFeatures; o += 32)
+                Spikes32(mask, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref b0, o), ref Unsafe.Add(ref target, o));
+        }
+    }
+
+    private static void TokenMask(ReadOnlySpan<byte> token, Span<ulong> mask)
+    {
+        ref byte t0 = ref MemoryMarshal.GetReference(token);
+        int i = 0;
+        for (; i + 64 <= token.Length; i += 64)
+            mask[i >> 6] = ~Vector512.Equals(Vector512.LoadUnsafe(ref t0, (nuint)i), Vector512<byte>.Zero).ExtractMostSignificantBits();
+        if (i < token.Length)
+        {
+            ulong bits = 0;
+            for (int j = i; j < token.Length; j++)
+                bits |= (Unsafe.Add(ref t0, j) != 0 ? 1UL : 0) << (j - i);
+            mask[i >> 6] = bits;
+        }
+    }
+
+    private void Spikes128(ReadOnlySpan<ulong> mask, ref sbyte w, ref int bias, ref int target)
+    {
+        Vector512<short> n0 = default, n1 = default, n2 = default, n3 = default;
+        int stride = _padded;
+        for (int word = 0; word < mask.Length; word++)
+        {
+            for (ulong bits = mask[word]; bits != 0; bits &= bits - 1)
+            {
+                ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
+                n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                n1 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                n2 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 64));
+                n3 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 96));
+            }
+        }
+        StoreBiased(n0, ref bias, ref target, 0);
+        StoreBiased(n1, ref bias, ref target, 32);
+        StoreBiased(n2, ref bias, ref target, 64);
+        StoreBiased(n3, ref bias, ref target, 96);
+    }
+
+    private void Spikes32(ReadOnlySpan<ulong> mask, ref sbyte w, ref int bias, ref int target)
+    {
+        Vector512<short> n0 = default;
+        int stride = _padded;
+        for (int word = 0; word < mask.Length; word++)
+        {
+            for (ulong bits = mask[word]; bits != 0; bits &= bits - 1)
+                n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride)));
+        }
+        StoreBiased(n0, ref bias, ref target, 0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreBiased(Vector512<short> sum, ref int bias, ref int target, nuint offset)
+    {
+        var (low, high) = Vector512.Widen(sum);
+        (low + Vector512.LoadUnsafe(ref bias, offset)).StoreUnsafe(ref target, offset);
+        (high + Vector512.LoadUnsafe(ref bias, offset + 16)).StoreUnsafe(ref target, offset + 16);
     }
 }
 
@@ -678,12 +761,7 @@ internal abstract class AttentionKernel : OpKernel
     /// <summary>Counts the events of a u8 [N, C] driver: every event reaches <paramref name="fanOut"/> targets.</summary>
     protected static void CountEvents(ReadOnlySpan<byte> driver, int fanOut, ref StepCounters counters)
     {
-        long events = 0, sum = 0;
-        foreach (byte value in driver)
-        {
-            events += value == 0 ? 0 : 1;
-            sum += value;
-        }
+        var (events, sum) = SpikeProducts.EventsAndSum(driver);
         counters.Events = events;
         counters.InputSum = sum;
         counters.Updates = events * fanOut;
@@ -699,8 +777,12 @@ internal abstract class AttentionKernel : OpKernel
     }
 }
 
-/// <summary>counts[g,n,m] = Σ_j q[n,g·d+j]·k[m,g·d+j]: each q event adds the row k[·, c] (K transposed) of N coincidences.</summary>
-internal sealed class MatMulQKKernel(SpikeProgram program, MatMulQKOp op) : AttentionKernel(program, op.Query, op.Heads)
+/// <summary>
+/// counts[g,n,m] = Σ_j q[n,g·d+j]·k[m,g·d+j]. When q and k are spikes (0/1) and a head has d ≤ 64 channels, the whole
+/// step is popcount(q mask ∧ k mask) per (n, m); otherwise each q event adds the row k[·, c] (K transposed) of N
+/// coincidences.
+/// </summary>
+internal sealed class MatMulQKKernel(SpikeProgram program, MatMulQKOp op, SimdLevel level) : AttentionKernel(program, op.Query, op.Heads)
 {
     public override int DrivingBuffer => op.Query;
 
@@ -708,12 +790,25 @@ internal sealed class MatMulQKKernel(SpikeProgram program, MatMulQKOp op) : Atte
 
     public override int ShortScratch => Tokens * Channels;
 
+    public override int IntScratch => 2 * (2 * Heads * Tokens + SpikeProducts.RowWords(Channels));
+
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
-        byte[] q = ws.Bytes[op.Query];
+        byte[] q = ws.Bytes[op.Query], k = ws.Bytes[op.Key];
         int[] output = ws.Ints[op.Output];
+        CountEvents(q, Tokens, ref counters);
+        if (Depth <= SpikeProducts.MaxMaskDepth && counters.Events == counters.InputSum && IsBinary(k))
+        {
+            Span<ulong> masks = MemoryMarshal.Cast<int, ulong>(ws.IntTemp.AsSpan(0, IntScratch));
+            Span<ulong> queryMasks = masks[..(Heads * Tokens)], keyMasks = masks.Slice(Heads * Tokens, Heads * Tokens);
+            Span<ulong> words = masks[(2 * Heads * Tokens)..];
+            SpikeProducts.HeadMasks(q, Tokens, Channels, Heads, queryMasks, words, level);
+            SpikeProducts.HeadMasks(k, Tokens, Channels, Heads, keyMasks, words, level);
+            SpikeProducts.Coincidences(queryMasks, keyMasks, Tokens, Heads, output);
+            return;
+        }
         Span<short> keyT = ws.ShortTemp.AsSpan(0, Tokens * Channels);
-        Widen(ws.Bytes[op.Key], keyT, Tokens, Channels, transpose: true);
+        Widen(k, keyT, Tokens, Channels, transpose: true);
         for (int n = 0; n < Tokens; n++)
         for (int g = 0; g < Heads; g++)
         {
@@ -722,14 +817,22 @@ internal sealed class MatMulQKKernel(SpikeProgram program, MatMulQKOp op) : Atte
             target.Clear();
             RowKernels.AccumulateRows(target, keyT, ws.Rows.AsSpan(0, count), ws.Values.AsSpan(0, count), sum == count);
         }
-        CountEvents(q, Tokens, ref counters);
+    }
+
+    private static bool IsBinary(ReadOnlySpan<byte> spikes)
+    {
+        var (events, sum) = SpikeProducts.EventsAndSum(spikes);
+        return events == sum;
     }
 }
 
 /// <summary>
 /// out[n,g·d+j] = Σ_m counts[g,n,m]·v[m,g·d+j], computed as event-driven hardware counts it: each v event (m, c) adds
 /// the row counts[g,·,m] (N targets, counts transposed once per step) to column c of the output, held transposed
-/// [C, N] and transposed back at the end.
+/// [C, N] and transposed back at the end. When the whole sum fits int16 (<see cref="SpikeProducts.FitsInt16"/>: 64 tokens
+/// of spikes with counts up to 511) and the level has vectors, the step is computed densely in i16 lanes instead
+/// (<see cref="SpikeProducts.CountsTimesValues"/>): at 64 tokens the transposes and per-column event lists cost more than
+/// the adds.
 /// </summary>
 internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op, SimdLevel level) : AttentionKernel(program, op.Value, op.Heads)
 {
@@ -739,11 +842,21 @@ internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op, SimdLe
 
     public override int IntScratch => Heads * Tokens * Tokens + Channels * Tokens;
 
+    public override int ShortScratch => Tokens * Channels;
+
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         int[] counts = ws.Ints[op.Counts], output = ws.Ints[op.Output];
         byte[] value = ws.Bytes[op.Value];
         int tokens = Tokens, channels = Channels;
+        CountEvents(value, tokens, ref counters);
+        if (level != SimdLevel.Scalar && SpikeProducts.FitsInt16(counts, value, tokens))
+        {
+            Span<short> value16 = ws.ShortTemp.AsSpan(0, tokens * channels);
+            SpikeProducts.Widen(value, value16);
+            SpikeProducts.CountsTimesValues(counts, value16, tokens, channels, Heads, output, level);
+            return;
+        }
         Span<int> countsT = ws.IntTemp.AsSpan(0, Heads * tokens * tokens);
         Span<int> outT = ws.IntTemp.AsSpan(countsT.Length, channels * tokens);
         for (int g = 0; g < Heads; g++)
@@ -772,7 +885,6 @@ internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op, SimdLe
         for (int n = 0; n < tokens; n++)
         for (int c = 0; c < channels; c++)
             output[n * channels + c] = outT[c * tokens + n];
-        CountEvents(value, tokens, ref counters);
     }
 }
 

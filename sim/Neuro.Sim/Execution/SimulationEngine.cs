@@ -53,7 +53,7 @@ public sealed class SimulationEngine
         MaxPoolOp pool => new MaxPoolKernel(_program, pool, _level),
         ToTokensOp tokens => new ToTokensKernel(_program, tokens),
         AddOp add => new AddKernel(add, _level),
-        MatMulQKOp qk => new MatMulQKKernel(_program, qk),
+        MatMulQKOp qk => new MatMulQKKernel(_program, qk, _level),
         MatMulAVOp av => new MatMulAVKernel(_program, av, _level),
         MatMulKVOp kv => new MatMulKVKernel(_program, kv),
         MatMulQKVOp qkv => new MatMulQKVKernel(_program, qkv, _level),
