@@ -15,7 +15,7 @@ public class SpikeProductTests
     public static TheoryData<string> VectorLevels => [.. Enum.GetValues<SimdLevel>().Where(l => l is not SimdLevel.Scalar && l <= RowKernels.Best).Select(l => l.ToString())];
 
     private static readonly (int Tokens, int Heads, int Depth)[] Shapes =
-        [(1, 1, 1), (5, 3, 7), (64, 4, 16), (36, 2, 16), (64, 1, 64), (7, 2, 33), (9, 1, 48), (3, 2, 31), (64, 2, 32), (4, 1, 70), (2, 1, 128), (6, 3, 17)];
+        [(1, 1, 1), (5, 3, 7), (64, 4, 16), (36, 2, 16), (64, 1, 64), (7, 2, 33), (9, 1, 48), (3, 2, 31), (64, 2, 32), (4, 1, 70), (2, 1, 128), (6, 3, 17), (17, 2, 64), (23, 1, 60)];
 
     [Theory]
     [MemberData(nameof(Levels))]
@@ -32,7 +32,7 @@ public class SpikeProductTests
             SpikeProducts.HeadMasks(q, tokens, channels, heads, masks.AsSpan(0, heads * tokens), words, level);
             SpikeProducts.HeadMasks(k, tokens, channels, heads, masks.AsSpan(heads * tokens), words, level);
             var counts = new int[heads * tokens * tokens];
-            SpikeProducts.Coincidences(masks.AsSpan(0, heads * tokens), masks.AsSpan(heads * tokens), tokens, heads, counts);
+            SpikeProducts.Coincidences(masks.AsSpan(0, heads * tokens), masks.AsSpan(heads * tokens), tokens, heads, counts, level);
             for (int g = 0; g < heads; g++)
             for (int n = 0; n < tokens; n++)
             for (int m = 0; m < tokens; m++)

@@ -115,6 +115,7 @@ internal sealed class Conv2dKernel : OpKernel
     private readonly ConvPass _pass;
     private readonly short[] _weights;   // [O][C][9] as the program holds them, for the dense pass
     private readonly int _planeWidth, _planeLength, _imageLength;
+    private readonly int[] _tapOffsets;   // tap (ky, kx) of the dense pass's flattened image: ky·(W + 2) + kx
 
     public Conv2dKernel(SpikeProgram program, Conv2dOp op, SimdLevel level, ConvPass pass)
     {
@@ -150,6 +151,7 @@ internal sealed class Conv2dKernel : OpKernel
         _planeWidth = _width + 2;
         _planeLength = RowKernels.Padded(_height * _planeWidth);
         _imageLength = _planeLength + 2 * _planeWidth + 2;
+        _tapOffsets = [.. Enumerable.Range(0, 9).Select(tap => tap / 3 * _planeWidth + tap % 3)];
     }
 
     /// <summary>How many of the 3 kernel rows (or columns) at coordinate <paramref name="i"/> land inside a map of size <paramref name="n"/>.</summary>
@@ -230,6 +232,11 @@ internal sealed class Conv2dKernel : OpKernel
             return;
         }
 
+        if (_level == SimdLevel.Avx512 && inputSum == events)
+        {
+            SpikeEvents(ws, eventPosition, channelStart, acc, RowKernels.NarrowGroup(_maxAbsWeight, 1));
+            return;
+        }
         for (int p = 0; p < positions; p++)
             start[p + 1] += start[p];
         Span<int> fill = ws.IntTemp.AsSpan(ScratchBase + positions + 1, positions);
@@ -280,6 +287,116 @@ internal sealed class Conv2dKernel : OpKernel
     }
 
     /// <summary>
+    /// The event pass for spike inputs (every value 1) without event lists: each input position gets a bit mask of its
+    /// spiking channels, and each output position walks the masks under its in-bounds taps with tzcnt, adding the rows
+    /// (c·9 + tap) straight into i16 registers (64 outputs per two 512-bit registers, widened every
+    /// <paramref name="group"/> events), 16 positions per tile as the list-driven pass. On the 8 × 8 maps of the
+    /// microcontroller model the bucketing and per-tap segment lists cost more than the row adds.
+    /// </summary>
+    private void SpikeEvents(Workspace ws, ReadOnlySpan<int> eventPosition, ReadOnlySpan<int> channelStart, int[] acc, int group)
+    {
+        int positions = _height * _width, padded = _padded, words = (_channels + 63) / 64;
+        Span<ulong> masks = MemoryMarshal.Cast<int, ulong>(ws.Values.AsSpan())[..(positions * words)];
+        masks.Clear();
+        for (int c = 0; c < _channels; c++)
+        {
+            ulong bit = 1UL << (c & 63);
+            int word = c >> 6;
+            foreach (int p in eventPosition[channelStart[c]..channelStart[c + 1]])
+                masks[p * words + word] |= bit;
+        }
+        Span<int> tile = ws.IntTemp.AsSpan(0, PositionTile * padded);
+        Span<int> taps = stackalloc int[9];
+        Span<int> tapRows = stackalloc int[9];
+        for (int first = 0; first < positions; first += PositionTile)
+        {
+            int tiled = Math.Min(PositionTile, positions - first);
+            for (int i = 0; i < tiled; i++)
+            {
+                int oy = (first + i) / _width, ox = first + i - oy * _width, count = 0;
+                for (int ky = 0; ky < 3; ky++)
+                {
+                    int y = oy + ky - 1;
+                    if (y < 0 || y >= _height)
+                        continue;
+                    for (int kx = 0; kx < 3; kx++)
+                    {
+                        int x = ox + kx - 1;
+                        if (x < 0 || x >= _width)
+                            continue;
+                        taps[count] = (y * _width + x) * words;
+                        tapRows[count++] = (ky * 3 + kx) * padded;
+                    }
+                }
+                Span<int> target = tile.Slice(i * padded, padded);
+                _bias.CopyTo(target);
+                int o = 0;
+                for (; o + 64 <= padded; o += 64)
+                    MaskRows64(masks, words, taps[..count], tapRows[..count], o, target, group);
+                if (o < padded)
+                    MaskRows32(masks, words, taps[..count], tapRows[..count], o, target, group);
+            }
+            RowKernels.TransposeTile(tile, tiled, padded, _outChannels, acc, positions, first, _level);
+        }
+    }
+
+    private void MaskRows64(ReadOnlySpan<ulong> masks, int words, ReadOnlySpan<int> taps, ReadOnlySpan<int> tapRows, int o, Span<int> target, int group)
+    {
+        Vector512<short> n0 = default, n1 = default;
+        ref int t0 = ref target[o];
+        ref sbyte w0 = ref MemoryMarshal.GetArrayDataReference(_rows);
+        int left = group, channelStride = 9 * _padded;
+        for (int t = 0; t < taps.Length; t++)
+        {
+            ref sbyte tapBase = ref Unsafe.Add(ref w0, tapRows[t] + o);
+            for (int word = 0; word < words; word++)
+            {
+                ref sbyte wordBase = ref Unsafe.Add(ref tapBase, word * 64 * channelStride);
+                for (ulong bits = masks[taps[t] + word]; bits != 0; bits &= bits - 1)
+                {
+                    ref sbyte row = ref Unsafe.Add(ref wordBase, BitOperations.TrailingZeroCount(bits) * channelStride);
+                    n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                    n1 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                    if (--left == 0)
+                    {
+                        WidenInto(ref t0, 0, ref n0);
+                        WidenInto(ref t0, 32, ref n1);
+                        left = group;
+                    }
+                }
+            }
+        }
+        WidenInto(ref t0, 0, ref n0);
+        WidenInto(ref t0, 32, ref n1);
+    }
+
+    private void MaskRows32(ReadOnlySpan<ulong> masks, int words, ReadOnlySpan<int> taps, ReadOnlySpan<int> tapRows, int o, Span<int> target, int group)
+    {
+        Vector512<short> n0 = default;
+        ref int t0 = ref target[o];
+        ref sbyte w0 = ref MemoryMarshal.GetArrayDataReference(_rows);
+        int left = group, channelStride = 9 * _padded;
+        for (int t = 0; t < taps.Length; t++)
+        {
+            ref sbyte tapBase = ref Unsafe.Add(ref w0, tapRows[t] + o);
+            for (int word = 0; word < words; word++)
+            {
+                ref sbyte wordBase = ref Unsafe.Add(ref tapBase, word * 64 * channelStride);
+                for (ulong bits = masks[taps[t] + word]; bits != 0; bits &= bits - 1)
+                {
+                    n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref wordBase, BitOperations.TrailingZeroCount(bits) * channelStride)));
+                    if (--left == 0)
+                    {
+                        WidenInto(ref t0, 0, ref n0);
+                        left = group;
+                    }
+                }
+            }
+        }
+        WidenInto(ref t0, 0, ref n0);
+    }
+
+    /// <summary>
     /// Output positions per accumulator tile of the event pass: [16][O padded] i32 stays in L1 (16 KB at O = 256) while it
     /// is transposed into the [O, H, W] planes, where transposing one whole-map [P][O] buffer re-read it from L2 per channel.
     /// </summary>
@@ -307,8 +424,24 @@ internal sealed class Conv2dKernel : OpKernel
             for (int x = 0; x < source.Length; x++)
                 target[x] = source[x];
         }
-        Span<short> narrow = ws.ShortTemp.AsSpan(_channels * imageLength, planeLength);
         Span<int> wide = ws.IntTemp.AsSpan(0, planeLength);
+        if (_level == SimdLevel.Avx512)
+        {
+            ref short images0 = ref MemoryMarshal.GetReference(images);
+            for (int o = 0; o < _outChannels; o++)
+            {
+                wide.Fill(_bias[o]);
+                ref short weights = ref _weights[o * _channels * 9];
+                int t = 0;
+                for (; t + 8 * 32 <= planeLength; t += 8 * 32)
+                    Tile8(ref Unsafe.Add(ref images0, t), ref weights, ref wide[t], group);
+                for (; t < planeLength; t += 32)
+                    Tile1(ref Unsafe.Add(ref images0, t), ref weights, ref wide[t], group);
+                CopyPlane(wide, acc.AsSpan(o * positions, positions));
+            }
+            return;
+        }
+        Span<short> narrow = ws.ShortTemp.AsSpan(_channels * imageLength, planeLength);
         for (int o = 0; o < _outChannels; o++)
         {
             wide.Fill(_bias[o]);
@@ -329,10 +462,93 @@ internal sealed class Conv2dKernel : OpKernel
                 }
             }
             RowKernels.WidenInto(wide, narrow, _level);
-            Span<int> plane = acc.AsSpan(o * positions, positions);
-            for (int y = 0; y < _height; y++)
-                wide.Slice(y * planeWidth, _width).CopyTo(plane.Slice(y * _width, _width));
+            CopyPlane(wide, acc.AsSpan(o * positions, positions));
         }
+    }
+
+    /// <summary>Drops the two border columns of each row of a (W + 2)-strided plane.</summary>
+    private void CopyPlane(ReadOnlySpan<int> wide, Span<int> plane)
+    {
+        for (int y = 0; y < _height; y++)
+            wide.Slice(y * _planeWidth, _width).CopyTo(plane.Slice(y * _width, _width));
+    }
+
+    /// <summary>
+    /// 256 positions of one output channel of the dense pass in eight i16 registers over every (c, tap): one broadcast
+    /// weight and eight loads of the shifted image per term, no accumulator traffic, widened into <paramref name="wide"/>
+    /// every <paramref name="group"/> terms. Reads stay inside each channel's image: t + 256 ≤ plane length.
+    /// </summary>
+    private void Tile8(ref short image, ref short weights, ref int wide, int group)
+    {
+        Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        int left = group, imageLength = _imageLength;
+        for (int c = 0; c < _channels; c++)
+        {
+            ref short channel = ref Unsafe.Add(ref image, c * imageLength);
+            for (int tap = 0; tap < 9; tap++)
+            {
+                var w = Vector512.Create(Unsafe.Add(ref weights, c * 9 + tap));
+                ref short x = ref Unsafe.Add(ref channel, _tapOffsets[tap]);
+                a0 += w * Vector512.LoadUnsafe(ref x, 0);
+                a1 += w * Vector512.LoadUnsafe(ref x, 32);
+                a2 += w * Vector512.LoadUnsafe(ref x, 64);
+                a3 += w * Vector512.LoadUnsafe(ref x, 96);
+                a4 += w * Vector512.LoadUnsafe(ref x, 128);
+                a5 += w * Vector512.LoadUnsafe(ref x, 160);
+                a6 += w * Vector512.LoadUnsafe(ref x, 192);
+                a7 += w * Vector512.LoadUnsafe(ref x, 224);
+                if (--left == 0)
+                {
+                    WidenInto(ref wide, 0, ref a0);
+                    WidenInto(ref wide, 32, ref a1);
+                    WidenInto(ref wide, 64, ref a2);
+                    WidenInto(ref wide, 96, ref a3);
+                    WidenInto(ref wide, 128, ref a4);
+                    WidenInto(ref wide, 160, ref a5);
+                    WidenInto(ref wide, 192, ref a6);
+                    WidenInto(ref wide, 224, ref a7);
+                    left = group;
+                }
+            }
+        }
+        WidenInto(ref wide, 0, ref a0);
+        WidenInto(ref wide, 32, ref a1);
+        WidenInto(ref wide, 64, ref a2);
+        WidenInto(ref wide, 96, ref a3);
+        WidenInto(ref wide, 128, ref a4);
+        WidenInto(ref wide, 160, ref a5);
+        WidenInto(ref wide, 192, ref a6);
+        WidenInto(ref wide, 224, ref a7);
+    }
+
+    /// <summary>The last 32-position vectors of a plane, one at a time, as <see cref="Tile8"/>.</summary>
+    private void Tile1(ref short image, ref short weights, ref int wide, int group)
+    {
+        Vector512<short> a0 = default;
+        int left = group, imageLength = _imageLength;
+        for (int c = 0; c < _channels; c++)
+        {
+            ref short channel = ref Unsafe.Add(ref image, c * imageLength);
+            for (int tap = 0; tap < 9; tap++)
+            {
+                a0 += Vector512.Create(Unsafe.Add(ref weights, c * 9 + tap)) * Vector512.LoadUnsafe(ref Unsafe.Add(ref channel, _tapOffsets[tap]));
+                if (--left == 0)
+                {
+                    WidenInto(ref wide, 0, ref a0);
+                    left = group;
+                }
+            }
+        }
+        WidenInto(ref wide, 0, ref a0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WidenInto(ref int wide, nuint offset, ref Vector512<short> narrow)
+    {
+        var (low, high) = Vector512.Widen(narrow);
+        (Vector512.LoadUnsafe(ref wide, offset) + low).StoreUnsafe(ref wide, offset);
+        (Vector512.LoadUnsafe(ref wide, offset + 16) + high).StoreUnsafe(ref wide, offset + 16);
+        narrow = default;
     }
 
     /// <summary>
@@ -804,7 +1020,7 @@ internal sealed class MatMulQKKernel(SpikeProgram program, MatMulQKOp op, SimdLe
             Span<ulong> words = masks[(2 * Heads * Tokens)..];
             SpikeProducts.HeadMasks(q, Tokens, Channels, Heads, queryMasks, words, level);
             SpikeProducts.HeadMasks(k, Tokens, Channels, Heads, keyMasks, words, level);
-            SpikeProducts.Coincidences(queryMasks, keyMasks, Tokens, Heads, output);
+            SpikeProducts.Coincidences(queryMasks, keyMasks, Tokens, Heads, output, level);
             return;
         }
         Span<short> keyT = ws.ShortTemp.AsSpan(0, Tokens * Channels);
