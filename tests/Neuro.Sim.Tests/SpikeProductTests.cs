@@ -124,6 +124,42 @@ public class SpikeProductTests
         }
     }
 
+    /// <summary>
+    /// 20 × 20 maps (plane of 440 → 448 positions: one 256-position register tile and six single vectors), 2 → 8 → 32 → 16
+    /// channels (288 terms per output, past the i16 group of 258 for spikes), and counts to 255 under −128 weights
+    /// (a group of one), under every instruction set with the dense pass forced and chosen by work.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Large_maps_through_the_register_tiled_dense_pass_match_the_reference(bool counts)
+    {
+        var random = new SplitMix64(counts ? 5UL : 6UL);
+        var input = new InputSpec(2, 20, 20, 2, counts ? FrameEncoding.Counts : FrameEncoding.Binary, SplitMode.Number, 2, 40, 40);
+        var b = new ProgramBuilder($"maps-{counts}", input);
+        int x = b.Lif("lif0", b.Conv2d("conv0", b.Input, 8, Weights(random, 8 * 2 * 9), Bias(random, 8), dense: counts), [1], 32768);
+        x = b.Lif("lif1", b.Conv2d("conv1", x, 32, Weights(random, 32 * 8 * 9), Bias(random, 32)), [2], 32768);
+        x = b.Lif("lif2", b.Conv2d("conv2", x, 16, Weights(random, 16 * 32 * 9), Bias(random, 16)), [2], 32768);
+        x = b.ToTokens("tokens", b.MaxPool("pool", x));
+        b.Readout("head", x, 3, Weights(random, 3 * 16), Bias(random, 3));
+        var verified = b.BuildVerified();
+        foreach (var level in Enum.GetValues<SimdLevel>().Where(l => l <= RowKernels.Best))
+        foreach (var pass in new[] { ConvPass.Dense, ConvPass.ByWork })
+        {
+            var engine = new SimulationEngine(verified, level, pass);
+            foreach (int density in new[] { 5, 40, 95 })
+            {
+                var sample = Spikes(new SplitMix64((ulong)density), verified.Program.Input.TimeSteps * verified.Program.Input.FrameLength, density);
+                if (counts)
+                {
+                    for (int i = 0; i < sample.Length; i++)
+                        sample[i] = (byte)(sample[i] == 0 ? 0 : random.Chance(30) ? 255 : random.Next(1, 9));
+                }
+                BitExactnessTests.AssertSame(verified, engine, sample);
+            }
+        }
+    }
+
     private static VerifiedProgram TokenProgram(int embed, int heads, int hidden, int features)
     {
         var random = new SplitMix64((ulong)(embed * 1000 + features));
