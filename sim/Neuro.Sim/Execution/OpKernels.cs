@@ -897,15 +897,16 @@ internal sealed class ToTokensKernel(SpikeProgram program, ToTokensOp op) : OpKe
     {
         byte[] input = ws.Bytes[op.Input], output = ws.Bytes[op.Output];
         int channels = _in[0], positions = _in[1] * _in[2];
-        long sum = 0;
+        ref byte i0 = ref MemoryMarshal.GetArrayDataReference(input);
+        ref byte o0 = ref MemoryMarshal.GetArrayDataReference(output);
         for (int c = 0; c < channels; c++)
-        for (int p = 0; p < positions; p++)
         {
-            byte value = input[c * positions + p];
-            output[p * channels + c] = value;
-            sum += value;
+            ref byte plane = ref Unsafe.Add(ref i0, c * positions);
+            ref byte column = ref Unsafe.Add(ref o0, c);
+            for (int p = 0; p < positions; p++)
+                Unsafe.Add(ref column, p * channels) = Unsafe.Add(ref plane, p);
         }
-        counters.OutputSum = sum;
+        counters.OutputSum = SpikeProducts.EventsAndSum(input).Sum;
     }
 }
 
@@ -1168,13 +1169,15 @@ internal sealed class MatMulQKVKernel(SpikeProgram program, MatMulQKVOp op, Simd
 internal sealed class ReadoutKernel : OpKernel
 {
     private readonly ReadoutOp _op;
+    private readonly SimdLevel _level;
     private readonly int _tokens, _channels, _classes;
     private readonly int[] _weights;
     private readonly int[]? _bias;
 
-    public ReadoutKernel(SpikeProgram program, ReadoutOp op)
+    public ReadoutKernel(SpikeProgram program, ReadoutOp op, SimdLevel level)
     {
         _op = op;
+        _level = level;
         var shape = program.Buffers[op.Input].Shape;
         (_tokens, _channels) = (shape[0], shape[1]);
         var weights = program.Tensors[op.Weights];
@@ -1189,14 +1192,21 @@ internal sealed class ReadoutKernel : OpKernel
     {
         byte[] input = ws.Bytes[_op.Input];
         int[] sum = ws.Ints[_op.Sum];
-        long events = 0, inputSum = 0;
+        var (events, inputSum) = SpikeProducts.EventsAndSum(input);
+        ref byte i0 = ref MemoryMarshal.GetArrayDataReference(input);
+        ref int s0 = ref MemoryMarshal.GetArrayDataReference(sum);
         for (int n = 0; n < _tokens; n++)
-        for (int c = 0; c < _channels; c++)
         {
-            int value = input[n * _channels + c];
-            sum[c] += value;
-            events += value == 0 ? 0 : 1;
-            inputSum += value;
+            ref byte token = ref Unsafe.Add(ref i0, n * _channels);
+            int c = 0;
+            if (_level == SimdLevel.Avx512)
+            {
+                // 16 channels per vpmovzxbd and add.
+                for (; c + 16 <= _channels; c += 16)
+                    (Vector512.LoadUnsafe(ref s0, (nuint)c) + Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref token, (nuint)c))).StoreUnsafe(ref s0, (nuint)c);
+            }
+            for (; c < _channels; c++)
+                Unsafe.Add(ref s0, c) += Unsafe.Add(ref token, c);
         }
         counters.Events = events;
         counters.InputSum = inputSum;

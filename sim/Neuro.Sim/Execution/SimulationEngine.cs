@@ -57,7 +57,7 @@ public sealed class SimulationEngine
         MatMulAVOp av => new MatMulAVKernel(_program, av, _level),
         MatMulKVOp kv => new MatMulKVKernel(_program, kv),
         MatMulQKVOp qkv => new MatMulQKVKernel(_program, qkv, _level),
-        ReadoutOp readout => new ReadoutKernel(_program, readout),
+        ReadoutOp readout => new ReadoutKernel(_program, readout, _level),
         _ => throw new InvalidOperationException($"verified program holds unknown op {op.Kind}"),
     };
 
