@@ -160,6 +160,37 @@ public class SpikeProductTests
         }
     }
 
+    /// <summary>
+    /// Counts up to 255 straight into linears (tokens of the framed input): with |w| ≤ 64 two channels stay inside int16
+    /// and take all eight bit planes (O = 160: one 128 and one 32 register group); with a −128 weight they do not and take
+    /// the event-list path. Both against the reference under every instruction set.
+    /// </summary>
+    [Theory]
+    [InlineData(64)]
+    [InlineData(128)]
+    public void Count_tokens_through_bit_plane_linears_match_the_reference(int largestWeight)
+    {
+        var random = new SplitMix64((ulong)largestWeight);
+        var input = new InputSpec(2, 4, 4, 2, FrameEncoding.Counts, SplitMode.Number, 2, 8, 8);
+        var b = new ProgramBuilder($"count-tokens-{largestWeight}", input);
+        int x = b.ToTokens("tokens", b.Input);
+        sbyte[] weights = [.. Enumerable.Range(0, 160 * 2).Select(i => (sbyte)(i % 7 == 0 ? -largestWeight : random.Next(-largestWeight + 1, largestWeight)))];
+        int hidden = b.Lif("fc_lif", b.Linear("fc", x, 160, weights, Bias(random, 160)), [40], 32768);
+        b.Readout("head", hidden, 3, Weights(random, 3 * 160), Bias(random, 3));
+        var verified = b.BuildVerified();
+        foreach (var level in Enum.GetValues<SimdLevel>().Where(l => l <= RowKernels.Best))
+        {
+            var engine = new SimulationEngine(verified, level, ConvPass.ByWork);
+            foreach (int density in new[] { 20, 90 })
+            {
+                var sample = Spikes(new SplitMix64((ulong)density), verified.Program.Input.TimeSteps * verified.Program.Input.FrameLength, density);
+                for (int i = 0; i < sample.Length; i++)
+                    sample[i] = (byte)(sample[i] == 0 ? 0 : random.Chance(40) ? 255 : random.Next(1, 255));
+                BitExactnessTests.AssertSame(verified, engine, sample);
+            }
+        }
+    }
+
     private static VerifiedProgram TokenProgram(int embed, int heads, int hidden, int features)
     {
         var random = new SplitMix64((ulong)(embed * 1000 + features));

@@ -642,10 +642,14 @@ internal sealed class LinearKernel : OpKernel
         counters.InputSum = inputSum;
         counters.Updates = events * _outFeatures;
         counters.SynapticOps = inputSum * _outFeatures;
-        if (_level == SimdLevel.Avx512 && events == inputSum && _outFeatures == _padded && _inFeatures <= RowKernels.NarrowGroup(_maxAbsWeight, 1))
+        if (_level == SimdLevel.Avx512 && _outFeatures == _padded)
         {
-            SpikeTokens(input, acc);
-            return;
+            int max = SpikeProducts.MaxOf(input);
+            if ((long)_inFeatures * _maxAbsWeight * max <= short.MaxValue)
+            {
+                BitPlaneTokens(input, acc, 32 - BitOperations.LeadingZeroCount((uint)max));
+                return;
+            }
         }
         Span<int> padded = ws.IntTemp.AsSpan(0, _padded);
         for (int n = 0; n < _tokens; n++)
@@ -659,57 +663,73 @@ internal sealed class LinearKernel : OpKernel
     }
 
     /// <summary>
-    /// The whole step when every input is a spike (0/1), O is a multiple of 32 and a token's I events cannot leave int16
-    /// (I · max|w| ≤ 32767, so no group ever widens mid-token): each token's nonzero mask (64 bytes per compare) is walked
-    /// with tzcnt straight into i16 register accumulators of up to 128 outputs, which are widened, biased and stored into
-    /// the token's output row: no event list, no padded copy, no per-token call chain.
+    /// The whole step when O is a multiple of 32 and no token's sum can leave int16 (I · max|w| · max value ≤ 32767: spikes,
+    /// or the small counts a residual add of spikes makes): each token's values are split into
+    /// <paramref name="planes"/> bit planes, each a nonzero mask (64 bytes per compare) walked with tzcnt straight into
+    /// i16 registers of up to 128 outputs, highest plane first, doubling between planes (Horner: every partial sum is a
+    /// sum of |w| · (v ≫ b) terms, inside the bound), then widened, biased and stored into the token's output row: no
+    /// event list, no multiply, no padded copy, no call chain per token.
     /// </summary>
-    private void SpikeTokens(byte[] input, int[] acc)
+    private void BitPlaneTokens(byte[] input, int[] acc, int planes)
     {
         int inFeatures = _inFeatures, outFeatures = _outFeatures, words = (inFeatures + 63) / 64;
-        Span<ulong> mask = stackalloc ulong[words];
+        Span<ulong> mask = stackalloc ulong[Math.Max(1, planes * words)];
+        mask = mask[..(planes * words)];
         ref sbyte w0 = ref MemoryMarshal.GetArrayDataReference(_rows);
         ref int b0 = ref MemoryMarshal.GetArrayDataReference(_bias);
         for (int n = 0; n < _tokens; n++)
         {
-            TokenMask(input.AsSpan(n * inFeatures, inFeatures), mask);
+            TokenPlanes(input.AsSpan(n * inFeatures, inFeatures), mask, words);
             ref int target = ref acc[n * outFeatures];
             int o = 0;
             for (; o + 128 <= outFeatures; o += 128)
-                Spikes128(mask, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref b0, o), ref Unsafe.Add(ref target, o));
+                Planes128(mask, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref b0, o), ref Unsafe.Add(ref target, o));
             for (; o < outFeatures; o += 32)
-                Spikes32(mask, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref b0, o), ref Unsafe.Add(ref target, o));
+                Planes32(mask, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref b0, o), ref Unsafe.Add(ref target, o));
         }
     }
 
-    private static void TokenMask(ReadOnlySpan<byte> token, Span<ulong> mask)
+    /// <summary>mask[b · words + i / 64] bit i % 64 = bit b of token[i].</summary>
+    private static void TokenPlanes(ReadOnlySpan<byte> token, Span<ulong> mask, int words)
     {
         ref byte t0 = ref MemoryMarshal.GetReference(token);
-        int i = 0;
-        for (; i + 64 <= token.Length; i += 64)
-            mask[i >> 6] = ~Vector512.Equals(Vector512.LoadUnsafe(ref t0, (nuint)i), Vector512<byte>.Zero).ExtractMostSignificantBits();
-        if (i < token.Length)
+        int planes = mask.Length / words;
+        for (int b = 0; b < planes; b++)
         {
-            ulong bits = 0;
-            for (int j = i; j < token.Length; j++)
-                bits |= (Unsafe.Add(ref t0, j) != 0 ? 1UL : 0) << (j - i);
-            mask[i >> 6] = bits;
+            var bit = Vector512.Create((byte)(1 << b));
+            int i = 0;
+            for (; i + 64 <= token.Length; i += 64)
+                mask[b * words + (i >> 6)] = ~Vector512.Equals(Vector512.LoadUnsafe(ref t0, (nuint)i) & bit, Vector512<byte>.Zero).ExtractMostSignificantBits();
+            if (i < token.Length)
+            {
+                ulong bits = 0;
+                for (int j = i; j < token.Length; j++)
+                    bits |= (ulong)((Unsafe.Add(ref t0, j) >> b) & 1) << (j - i);
+                mask[b * words + (i >> 6)] = bits;
+            }
         }
     }
 
-    private void Spikes128(ReadOnlySpan<ulong> mask, ref sbyte w, ref int bias, ref int target)
+    private void Planes128(ReadOnlySpan<ulong> mask, int words, ref sbyte w, ref int bias, ref int target)
     {
         Vector512<short> n0 = default, n1 = default, n2 = default, n3 = default;
         int stride = _padded;
-        for (int word = 0; word < mask.Length; word++)
+        for (int plane = mask.Length / words - 1; plane >= 0; plane--)
         {
-            for (ulong bits = mask[word]; bits != 0; bits &= bits - 1)
+            n0 += n0;
+            n1 += n1;
+            n2 += n2;
+            n3 += n3;
+            for (int word = 0; word < words; word++)
             {
-                ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
-                n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
-                n1 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
-                n2 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 64));
-                n3 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 96));
+                for (ulong bits = mask[plane * words + word]; bits != 0; bits &= bits - 1)
+                {
+                    ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
+                    n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                    n1 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                    n2 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 64));
+                    n3 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 96));
+                }
             }
         }
         StoreBiased(n0, ref bias, ref target, 0);
@@ -718,14 +738,18 @@ internal sealed class LinearKernel : OpKernel
         StoreBiased(n3, ref bias, ref target, 96);
     }
 
-    private void Spikes32(ReadOnlySpan<ulong> mask, ref sbyte w, ref int bias, ref int target)
+    private void Planes32(ReadOnlySpan<ulong> mask, int words, ref sbyte w, ref int bias, ref int target)
     {
         Vector512<short> n0 = default;
         int stride = _padded;
-        for (int word = 0; word < mask.Length; word++)
+        for (int plane = mask.Length / words - 1; plane >= 0; plane--)
         {
-            for (ulong bits = mask[word]; bits != 0; bits &= bits - 1)
-                n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride)));
+            n0 += n0;
+            for (int word = 0; word < words; word++)
+            {
+                for (ulong bits = mask[plane * words + word]; bits != 0; bits &= bits - 1)
+                    n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride)));
+            }
         }
         StoreBiased(n0, ref bias, ref target, 0);
     }

@@ -197,6 +197,9 @@ internal static class SpikeProducts
             Unsafe.Add(ref t0, i) = Unsafe.Add(ref s0, i);
     }
 
+    /// <summary>The largest value of a u8 buffer.</summary>
+    public static int MaxOf(ReadOnlySpan<byte> values) => (int)MaxOf<byte>(values);
+
     private static long MaxOf<T>(ReadOnlySpan<T> values)
         where T : unmanaged, INumber<T>
     {
