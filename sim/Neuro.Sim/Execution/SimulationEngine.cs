@@ -53,11 +53,11 @@ public sealed class SimulationEngine
         MaxPoolOp pool => new MaxPoolKernel(_program, pool, _level),
         ToTokensOp tokens => new ToTokensKernel(_program, tokens),
         AddOp add => new AddKernel(add, _level),
-        MatMulQKOp qk => new MatMulQKKernel(_program, qk),
+        MatMulQKOp qk => new MatMulQKKernel(_program, qk, _level),
         MatMulAVOp av => new MatMulAVKernel(_program, av, _level),
         MatMulKVOp kv => new MatMulKVKernel(_program, kv),
         MatMulQKVOp qkv => new MatMulQKVKernel(_program, qkv, _level),
-        ReadoutOp readout => new ReadoutKernel(_program, readout),
+        ReadoutOp readout => new ReadoutKernel(_program, readout, _level),
         _ => throw new InvalidOperationException($"verified program holds unknown op {op.Kind}"),
     };
 
