@@ -257,26 +257,19 @@ internal sealed class Conv2dKernel : OpKernel
         int group = RowKernels.NarrowGroup(_maxAbsWeight, max);
         Span<int> tile = ws.IntTemp.AsSpan(0, PositionTile * padded);
         Span<Segment> segments = stackalloc Segment[9];
+        Span<int> tapPositions = stackalloc int[9];
+        Span<int> tapIndices = stackalloc int[9];
         for (int first = 0; first < positions; first += PositionTile)
         {
             int tiled = Math.Min(PositionTile, positions - first);
             for (int i = 0; i < tiled; i++)
             {
-                int oy = (first + i) / _width, ox = first + i - oy * _width, count = 0;
-                for (int ky = 0; ky < 3; ky++)
+                int taps = InBoundsTaps(first + i, tapPositions, tapIndices), count = 0;
+                for (int t = 0; t < taps; t++)
                 {
-                    int y = oy + ky - 1;
-                    if (y < 0 || y >= _height)
-                        continue;
-                    for (int kx = 0; kx < 3; kx++)
-                    {
-                        int x = ox + kx - 1;
-                        if (x < 0 || x >= _width)
-                            continue;
-                        int p = y * _width + x;
-                        if (start[p] < start[p + 1])
-                            segments[count++] = new Segment(start[p], start[p + 1], (ky * 3 + kx) * padded);
-                    }
+                    int p = tapPositions[t];
+                    if (start[p] < start[p + 1])
+                        segments[count++] = new Segment(start[p], start[p + 1], tapIndices[t] * padded);
                 }
                 Span<int> target = tile.Slice(i * padded, padded);
                 _bias.CopyTo(target);
@@ -284,6 +277,30 @@ internal sealed class Conv2dKernel : OpKernel
             }
             RowKernels.TransposeTile(tile, tiled, padded, outChannels, acc, positions, first, _level);
         }
+    }
+
+    /// <summary>
+    /// The input positions under output position <paramref name="output"/>'s 3 × 3 window that lie inside the map (the
+    /// zero padding contributes nothing), with each one's tap index ky·3 + kx; returns how many.
+    /// </summary>
+    private int InBoundsTaps(int output, Span<int> positions, Span<int> taps)
+    {
+        int oy = output / _width, ox = output - oy * _width, count = 0;
+        for (int ky = 0; ky < 3; ky++)
+        {
+            int y = oy + ky - 1;
+            if (y < 0 || y >= _height)
+                continue;
+            for (int kx = 0; kx < 3; kx++)
+            {
+                int x = ox + kx - 1;
+                if (x < 0 || x >= _width)
+                    continue;
+                positions[count] = y * _width + x;
+                taps[count++] = ky * 3 + kx;
+            }
+        }
+        return count;
     }
 
     /// <summary>
@@ -314,20 +331,11 @@ internal sealed class Conv2dKernel : OpKernel
             int tiled = Math.Min(PositionTile, positions - first);
             for (int i = 0; i < tiled; i++)
             {
-                int oy = (first + i) / _width, ox = first + i - oy * _width, count = 0;
-                for (int ky = 0; ky < 3; ky++)
+                int count = InBoundsTaps(first + i, taps, tapRows);
+                for (int t = 0; t < count; t++)
                 {
-                    int y = oy + ky - 1;
-                    if (y < 0 || y >= _height)
-                        continue;
-                    for (int kx = 0; kx < 3; kx++)
-                    {
-                        int x = ox + kx - 1;
-                        if (x < 0 || x >= _width)
-                            continue;
-                        taps[count] = (y * _width + x) * words;
-                        tapRows[count++] = (ky * 3 + kx) * padded;
-                    }
+                    taps[t] *= words;
+                    tapRows[t] *= padded;
                 }
                 Span<int> target = tile.Slice(i * padded, padded);
                 _bias.CopyTo(target);
