@@ -10,13 +10,8 @@ namespace Neuro.Models.Layers;
 /// channels. In training the running statistics of those channels are updated in place through views, so subnets
 /// share them; <see cref="Momentum"/> is settable so BN recalibration can take a cumulative average.
 /// </summary>
-public sealed class ElasticBatchNorm : nn.Module<Tensor, Tensor>
+public sealed class ElasticBatchNorm : LeafModule
 {
-    /// <summary>Nothing to discover: the weights are registered by name in the constructor, and reflecting over the fields of every leaf a parent registers costs more than building it.</summary>
-    protected override void RegisterComponents()
-    {
-    }
-
     /// <summary>ε of the normalisation (PyTorch's default); the compiler folds BN with the same value.</summary>
     public const double Epsilon = 1e-5;
 

@@ -9,13 +9,8 @@ namespace Neuro.Models.Layers;
 /// <c>[out, in, 3, 3]</c>) that can run on its first <see cref="ActiveIn"/> input and <see cref="ActiveOut"/>
 /// output channels, for weight entanglement.
 /// </summary>
-public sealed class ElasticConv2d : nn.Module<Tensor, Tensor>
+public sealed class ElasticConv2d : LeafModule
 {
-    /// <summary>Nothing to discover: the weights are registered by name in the constructor, and reflecting over the fields of every leaf a parent registers costs more than building it.</summary>
-    protected override void RegisterComponents()
-    {
-    }
-
     private const int Kernel = 3;
 
     private ElasticConv2d(string name, int inChannels, int outChannels) : base(name)

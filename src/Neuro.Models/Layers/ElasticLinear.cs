@@ -9,13 +9,8 @@ namespace Neuro.Models.Layers;
 /// can run on the leading <see cref="ActiveIn"/> × <see cref="ActiveOut"/> corner of its weights: AutoFormer's weight
 /// entanglement, where every subnet of a supernet shares the first channels of the largest layer.
 /// </summary>
-public sealed class ElasticLinear : nn.Module<Tensor, Tensor>
+public sealed class ElasticLinear : LeafModule
 {
-    /// <summary>Nothing to discover: the weights are registered by name in the constructor, and reflecting over the fields of every leaf a parent registers costs more than building it.</summary>
-    protected override void RegisterComponents()
-    {
-    }
-
     private ElasticLinear(string name, int inFeatures, int outFeatures, bool hasBias) : base(name)
     {
         InFeatures = ActiveIn = inFeatures;

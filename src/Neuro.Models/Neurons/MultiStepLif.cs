@@ -1,4 +1,5 @@
 using Neuro.Core.Architecture;
+using Neuro.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,13 +17,8 @@ namespace Neuro.Models.Neurons;
 /// sample starts at rest. <see cref="Threshold"/> and <see cref="Tau"/> are settable because a supernet changes them
 /// per sampled subnet; they are not parameters.
 /// </summary>
-public sealed class MultiStepLif : nn.Module<Tensor, Tensor>
+public sealed class MultiStepLif : LeafModule
 {
-    /// <summary>Nothing to discover: the weights are registered by name in the constructor, and reflecting over the fields of every leaf a parent registers costs more than building it.</summary>
-    protected override void RegisterComponents()
-    {
-    }
-
     private readonly ActivityTap _tap;
 
     private MultiStepLif(string name, LifParameters parameters, ActivityTap tap) : base(name)
