@@ -86,7 +86,7 @@ public static class FirmwareGenerator
         try
         {
             progress?.Report("emitting sources");
-            var sources = Emit(request, staging, arena, kernels);
+            var sources = Emit(request, staging, arena, kernels, needs);
             var command = BuildCommand(board, sources, kernels);
             await File.WriteAllTextAsync(Path.Combine(staging, BuildScript), Script(command), cancellationToken).ConfigureAwait(false);
 
@@ -128,7 +128,7 @@ public static class FirmwareGenerator
     }
 
     /// <summary>Copies every source into <paramref name="root"/> and returns the C files to compile, relative to it.</summary>
-    internal static IReadOnlyList<string> Emit(FirmwareRequest request, string root, long arenaBytes, KernelChoice kernels)
+    internal static IReadOnlyList<string> Emit(FirmwareRequest request, string root, long arenaBytes, KernelChoice kernels, ProgramNeeds? needs)
     {
         var board = request.Board;
         string sources = FirmwareSources.Directory();
@@ -152,7 +152,7 @@ public static class FirmwareGenerator
         if (request.Shape == FirmwareShape.Baked)
         {
             File.WriteAllText(Path.Combine(root, "generated", "nsp_program.c"),
-                ProgramSource(request.Program!, ProgramNeeds.Of(request.Program!, request.ProgramSource), image ? RowsImage(request.Program!, request.ProgramSource) : null));
+                ProgramSource(request.Program!, needs!, image ? RowsImage(request.Program!, request.ProgramSource) : null));
             compile.Add("generated/nsp_program.c");
         }
         return compile;

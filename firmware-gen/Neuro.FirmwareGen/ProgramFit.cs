@@ -101,8 +101,9 @@ public static class ProgramFit
 /// Which Conv2d/Linear kernels a firmware is built with (<c>NSP_TRANSPOSED_WEIGHTS</c>), where their weights come from, the
 /// arena that placement needs, and why (docs/firmware.md, "Kernels").
 /// </summary>
-/// <param name="TransposedKernels">Built with the output-stationary kernels on transposed rows (about 2 instructions per
-/// synaptic event on a Cortex-M4 against about 7 for the flash-layout kernels).</param>
+/// <param name="TransposedKernels">Built with the output-stationary kernels on transposed rows (measured on a Cortex-M4,
+/// the trained MCU model on synthetic gestures: 1.92 instructions per synaptic event against 7.82 for the flash-layout
+/// kernels, docs/runtime.md).</param>
 /// <param name="Placement">A baked program's weight placement; null for a loader, which places each program as it loads it.</param>
 public sealed record KernelChoice(bool TransposedKernels, WeightPlacement? Placement, long ArenaBytes, string Reason)
 {
@@ -128,7 +129,7 @@ public sealed record KernelChoice(bool TransposedKernels, WeightPlacement? Place
                 $"transposed kernels: rows image {ProgramCapacity.N(needs.ImageBytes)} B in flash beside the program, conv ring "
                 + $"{ProgramCapacity.N(needs.ImageArenaBytes - needs.ArenaBytes)} B in the arena");
         return new(false, WeightPlacement.Flash, needs.ArenaBytes,
-            $"flash-layout kernels (about 3.5x the instructions per synaptic event): the transposed rows do not fit: {string.Join("; ", misses)}");
+            $"flash-layout kernels (about 4x the instructions per synaptic event of the transposed ones): the transposed rows do not fit: {string.Join("; ", misses)}");
     }
 
     /// <summary>
