@@ -31,6 +31,12 @@ internal abstract class OpKernel
     /// <summary>u8 scratch the op needs.</summary>
     public virtual int ByteScratch => 0;
 
+    /// <summary>Length of the input masks the op keeps from one step to the next (<see cref="TemporalMasks"/>), or 0.</summary>
+    public virtual int TemporalWords => 0;
+
+    /// <summary>The op's position in the program: its <see cref="Workspace.Temporal"/> slot.</summary>
+    public int Index { get; set; }
+
     protected static void FillBias(Span<int> acc, int[]? bias)
     {
         if (bias is null)
@@ -54,6 +60,7 @@ internal sealed class Workspace
         ShortTemp = new short[Math.Max(1, kernels.Max(k => k.ShortScratch))];
         ByteTemp = new byte[Math.Max(1, kernels.Max(k => k.ByteScratch))];
         PersistentBuffers = [.. Enumerable.Range(0, program.Buffers.Length).Where(b => program.Buffers[b].Kind == BufferKind.Persistent)];
+        Temporal = [.. kernels.Select(k => k.TemporalWords > 0 ? new TemporalMasks(k.TemporalWords) : null)];
     }
 
     public byte[][] Bytes { get; }
@@ -72,6 +79,9 @@ internal sealed class Workspace
 
     private int[] PersistentBuffers { get; }
 
+    /// <summary>Per op (by <see cref="OpKernel.Index"/>), the input masks it keeps between steps, or null.</summary>
+    public TemporalMasks?[] Temporal { get; }
+
     /// <summary>The logits the Readout computed at the last step of the current sample.</summary>
     public int[] Logits { get; set; } = [];
 
@@ -79,6 +89,8 @@ internal sealed class Workspace
     public void ResetState()
     {
         Logits = [];
+        foreach (var masks in Temporal)
+            masks?.Invalidate();
         foreach (int b in PersistentBuffers)
         {
             if (Ints[b] is { } ints)
@@ -87,6 +99,40 @@ internal sealed class Workspace
                 Array.Clear(Bytes[b]);
         }
     }
+}
+
+/// <summary>
+/// An op's spike input as bit masks at this step and the last, for the temporal delta: a step's output is the last
+/// step's plus the rows of the inputs that started spiking minus those of the inputs that stopped (exact in integers,
+/// and the verifier's bounds keep every accumulator inside int32). Between steps of a DVS sample most spikes persist
+/// (2-256's convs: 35–49 % of inputs spike, 12–15 % change), so the delta adds far fewer rows than the events.
+/// </summary>
+internal sealed class TemporalMasks(int words)
+{
+    public ulong[] Current { get; private set; } = new ulong[words];
+
+    public ulong[] Previous { get; private set; } = new ulong[words];
+
+    /// <summary><see cref="Previous"/> holds the last step's input and the op's output buffer still holds that step's result.</summary>
+    public bool Valid { get; private set; }
+
+    /// <summary>The step computed its output from <see cref="Current"/>: that becomes the next step's previous input.</summary>
+    public void Advance()
+    {
+        (Current, Previous) = (Previous, Current);
+        Valid = true;
+    }
+
+    /// <summary>The step took a path that keeps no masks (or a new sample starts): the next step adds all its rows.</summary>
+    public void Invalidate() => Valid = false;
+}
+
+/// <summary>Whether spike-driven convs and linears add the temporal delta: by the step's measured work, or forced (tests).</summary>
+internal enum TemporalDelta
+{
+    ByWork,
+    Always,
+    Never,
 }
 
 /// <summary>How a conv computes a step: chosen by the step's measured work, or forced (tests, calibration).</summary>
@@ -113,15 +159,17 @@ internal sealed class Conv2dKernel : OpKernel
     private readonly long _denseMacs;
     private readonly SimdLevel _level;
     private readonly ConvPass _pass;
+    private readonly TemporalDelta _delta;
     private readonly short[] _weights;   // [O][C][9] as the program holds them, for the dense pass
     private readonly int _planeWidth, _planeLength, _imageLength;
     private readonly int[] _tapOffsets;   // tap (ky, kx) of the dense pass's flattened image: ky·(W + 2) + kx
 
-    public Conv2dKernel(SpikeProgram program, Conv2dOp op, SimdLevel level, ConvPass pass)
+    public Conv2dKernel(SpikeProgram program, Conv2dOp op, SimdLevel level, ConvPass pass, TemporalDelta delta)
     {
         _op = op;
         _level = level;
         _pass = pass;
+        _delta = delta;
         var shape = program.Buffers[op.Input].Shape;
         (_channels, _height, _width) = (shape[0], shape[1], shape[2]);
         _outChannels = program.Buffers[op.Output].Shape[0];
@@ -161,12 +209,20 @@ internal sealed class Conv2dKernel : OpKernel
 
     public override int EventScratch => 2 * _channels * _height * _width;
 
-    public override int IntScratch => ScratchBase + 2 * _height * _width + _channels + 2;
+    public override int IntScratch => ChangeBase + 2 * _height * _width;
+
+    /// <summary>Where the temporal delta's per-position spike and change counts start in the i32 scratch: after the buckets.</summary>
+    private int ChangeBase => ScratchBase + 2 * _height * _width + _channels + 2;
 
     /// <summary>Where the event pass's position buckets start in the i32 scratch: after the accumulator tile or the dense pass's plane.</summary>
     private int ScratchBase => Math.Max(PositionTile * _padded, _planeLength);
 
     public override int ShortScratch => _channels * _imageLength + _planeLength;
+
+    /// <summary>The spike event pass keeps each input position's channel mask for the next step's delta.</summary>
+    public override int TemporalWords => _level == SimdLevel.Avx512 ? _height * _width * MaskWords : 0;
+
+    private int MaskWords => (_channels + 63) / 64;
 
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
@@ -214,29 +270,43 @@ internal sealed class Conv2dKernel : OpKernel
             counters.Updates = updates;
             counters.SynapticOps = sops;
         }
+        // Spike inputs under AVX-512 become channel masks per position, kept for the next step; with the last step's
+        // masks the conv may add only what changed (the temporal delta), and the pass choice weighs that work instead.
+        var temporal = ws.Temporal[Index];
+        bool spikeMasks = temporal is not null && inputSum == events;
+        long eventRows = updates / outChannels, deltaRows = long.MaxValue;
+        if (spikeMasks)
+        {
+            BuildMasks(temporal!.Current, eventPosition, channelStart);
+            if (temporal.Valid && _delta != TemporalDelta.Never)
+                deltaRows = ChangeCounts(ws, temporal);
+        }
         if (_pass == ConvPass.ByWork ? events * ScatterBelow < positions : _pass == ConvPass.Scatter)
         {
+            temporal?.Invalidate();
             Scatter(input, eventPosition, channelStart, acc);
             return;
         }
         // Estimated cycles of each pass (fitted to the presets' convs on AVX-512): the event pass costs per 32-lane row add
         // and per output position (segments, bias, the transpose's strided stores); the dense pass costs per (o, c, tap)
         // plane and per vector of a plane, plus widening the input images and copying out the output planes.
-        long rowAdds = updates / outChannels * (padded / RowKernels.RowAlignment);
+        long rowAdds = Math.Min(eventRows, deltaRows) * (padded / RowKernels.RowAlignment);
         long eventWork = RowAddCycles * rowAdds + PositionCycles * (long)positions;
         long denseWork = (long)outChannels * _channels * 9 * (PlaneCycles + VectorCycles * (_planeLength / RowKernels.RowAlignment))
             + 2L * (outChannels * _planeLength + _channels * _imageLength);
         if (_pass == ConvPass.ByWork ? denseWork < eventWork : _pass == ConvPass.Dense)
         {
+            temporal?.Invalidate();
             Dense(ws, input, acc, RowKernels.NarrowGroup(_maxAbsWeight, max));
             return;
         }
-
-        if (_level == SimdLevel.Avx512 && inputSum == events)
+        if (spikeMasks)
         {
-            SpikeEvents(ws, eventPosition, channelStart, acc, RowKernels.NarrowGroup(_maxAbsWeight, 1));
+            bool delta = _delta == TemporalDelta.Always ? deltaRows != long.MaxValue : deltaRows < eventRows;
+            SpikeEvents(ws, temporal!, acc, RowKernels.NarrowGroup(_maxAbsWeight, 1), delta);
             return;
         }
+        temporal?.Invalidate();
         for (int p = 0; p < positions; p++)
             start[p + 1] += start[p];
         Span<int> fill = ws.IntTemp.AsSpan(ScratchBase + positions + 1, positions);
@@ -286,6 +356,15 @@ internal sealed class Conv2dKernel : OpKernel
     private int InBoundsTaps(int output, Span<int> positions, Span<int> taps)
     {
         int oy = output / _width, ox = output - oy * _width, count = 0;
+        if (oy > 0 && oy < _height - 1 && ox > 0 && ox < _width - 1)
+        {
+            for (int tap = 0; tap < 9; tap++)
+            {
+                positions[tap] = output + (tap / 3 - 1) * _width + tap % 3 - 1;
+                taps[tap] = tap;
+            }
+            return 9;
+        }
         for (int ky = 0; ky < 3; ky++)
         {
             int y = oy + ky - 1;
@@ -310,25 +389,24 @@ internal sealed class Conv2dKernel : OpKernel
     /// <paramref name="group"/> events), 16 positions per tile as the list-driven pass. Skipping the bucketing and the
     /// per-tap segment lists measured 5–8 % faster on the microcontroller model's 8 × 8 convs (bound by the row adds) and
     /// 18–23 % on 2-256's, whose 64–256 input channels paid the bucketing per event.
+    /// When the last step also ran this pass, a tile whose inputs changed less than they spike takes the temporal delta
+    /// instead (<see cref="TemporalMasks"/>): its accumulators start from the last step's output, read back out of the
+    /// [O, H, W] planes, and walk only the changed bits, adding the rows of new spikes and subtracting those of ended ones.
     /// </summary>
-    private void SpikeEvents(Workspace ws, ReadOnlySpan<int> eventPosition, ReadOnlySpan<int> channelStart, int[] acc, int group)
+    private void SpikeEvents(Workspace ws, TemporalMasks temporal, int[] acc, int group, bool delta)
     {
-        int positions = _height * _width, padded = _padded, words = (_channels + 63) / 64;
-        Span<ulong> masks = MemoryMarshal.Cast<int, ulong>(ws.Values.AsSpan())[..(positions * words)];
-        masks.Clear();
-        for (int c = 0; c < _channels; c++)
-        {
-            ulong bit = 1UL << (c & 63);
-            int word = c >> 6;
-            foreach (int p in eventPosition[channelStart[c]..channelStart[c + 1]])
-                masks[p * words + word] |= bit;
-        }
+        int positions = _height * _width, padded = _padded, words = MaskWords;
+        ReadOnlySpan<ulong> masks = temporal.Current, previous = delta ? temporal.Previous : default;
+        Span<int> spiking = ws.IntTemp.AsSpan(ChangeBase, positions), changed = ws.IntTemp.AsSpan(ChangeBase + positions, positions);
         Span<int> tile = ws.IntTemp.AsSpan(0, PositionTile * padded);
         Span<int> taps = stackalloc int[9];
         Span<int> tapRows = stackalloc int[9];
         for (int first = 0; first < positions; first += PositionTile)
         {
             int tiled = Math.Min(PositionTile, positions - first);
+            bool fromLast = delta && (_delta == TemporalDelta.Always || DeltaPays(first, tiled, spiking, changed));
+            if (fromLast)
+                RowKernels.UntransposeTile(acc, positions, first, tiled, _outChannels, tile, padded, _level);
             for (int i = 0; i < tiled; i++)
             {
                 int count = InBoundsTaps(first + i, taps, tapRows);
@@ -338,8 +416,16 @@ internal sealed class Conv2dKernel : OpKernel
                     tapRows[t] *= padded;
                 }
                 Span<int> target = tile.Slice(i * padded, padded);
-                _bias.CopyTo(target);
                 int o = 0;
+                if (fromLast)
+                {
+                    for (; o + 64 <= padded; o += 64)
+                        DeltaRows64(masks, previous, words, taps[..count], tapRows[..count], o, target, group);
+                    if (o < padded)
+                        DeltaRows32(masks, previous, words, taps[..count], tapRows[..count], o, target, group);
+                    continue;
+                }
+                _bias.CopyTo(target);
                 for (; o + 64 <= padded; o += 64)
                     MaskRows64(masks, words, taps[..count], tapRows[..count], o, target, group);
                 if (o < padded)
@@ -347,6 +433,60 @@ internal sealed class Conv2dKernel : OpKernel
             }
             RowKernels.TransposeTile(tile, tiled, padded, _outChannels, acc, positions, first, _level);
         }
+        temporal.Advance();
+    }
+
+    /// <summary>masks[p · words + c / 64] bit c % 64: channel c spikes at position p.</summary>
+    private void BuildMasks(Span<ulong> masks, ReadOnlySpan<int> eventPosition, ReadOnlySpan<int> channelStart)
+    {
+        int words = MaskWords;
+        masks.Clear();
+        for (int c = 0; c < _channels; c++)
+        {
+            ulong bit = 1UL << (c & 63);
+            int word = c >> 6;
+            foreach (int p in eventPosition[channelStart[c]..channelStart[c + 1]])
+                masks[p * words + word] |= bit;
+        }
+    }
+
+    /// <summary>
+    /// Per input position, its spikes and its changes since the last step (into the i32 scratch at <see cref="ChangeBase"/>),
+    /// and the rows the temporal delta would add over the whole map: changes × in-bounds taps, plus reading every tile's
+    /// accumulators back (<see cref="UntransposeEvents"/>).
+    /// </summary>
+    private long ChangeCounts(Workspace ws, TemporalMasks temporal)
+    {
+        int positions = _height * _width, words = MaskWords;
+        ReadOnlySpan<ulong> masks = temporal.Current, previous = temporal.Previous;
+        Span<int> spiking = ws.IntTemp.AsSpan(ChangeBase, positions), changed = ws.IntTemp.AsSpan(ChangeBase + positions, positions);
+        long rows = (long)UntransposeEvents * ((positions + PositionTile - 1) / PositionTile);
+        for (int p = 0; p < positions; p++)
+        {
+            int ones = 0, flips = 0;
+            for (int word = p * words; word < (p + 1) * words; word++)
+            {
+                ones += BitOperations.PopCount(masks[word]);
+                flips += BitOperations.PopCount(masks[word] ^ previous[word]);
+            }
+            (spiking[p], changed[p]) = (ones, flips);
+            rows += (long)flips * _taps[p];
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// Whether the temporal delta is the cheaper way for the tile of <paramref name="count"/> output positions at
+    /// <paramref name="first"/>: the changes minus the spikes at those positions, times the 9 taps that read each (the
+    /// windows reach one position further; the tile's own positions stand for them), plus reading the tile's accumulators
+    /// back (<see cref="UntransposeEvents"/>), is negative.
+    /// </summary>
+    private static bool DeltaPays(int first, int count, ReadOnlySpan<int> spiking, ReadOnlySpan<int> changed)
+    {
+        int saved = 0;
+        for (int i = first; i < first + count; i++)
+            saved += spiking[i] - changed[i];
+        return 9 * saved > UntransposeEvents;
     }
 
     private void MaskRows64(ReadOnlySpan<ulong> masks, int words, ReadOnlySpan<int> taps, ReadOnlySpan<int> tapRows, int o, Span<int> target, int group)
@@ -406,12 +546,84 @@ internal sealed class Conv2dKernel : OpKernel
     }
 
     /// <summary>
+    /// The temporal delta of <see cref="MaskRows64"/>: one walk over the bits that changed since the
+    /// <paramref name="previous"/> step, each row added if the channel now spikes and subtracted if it stopped, by a
+    /// sign broadcast from the bit ((r ⊕ s) − s with s = 0 or −1): a second walk for the ended spikes measured slower on
+    /// 2-256's 32-channel conv, whose few changes per tap left it paying an extra mispredicted loop exit per tap.
+    /// </summary>
+    private void DeltaRows64(ReadOnlySpan<ulong> masks, ReadOnlySpan<ulong> previous, int words, ReadOnlySpan<int> taps, ReadOnlySpan<int> tapRows, int o, Span<int> target, int group)
+    {
+        Vector512<short> n0 = default, n1 = default;
+        ref int t0 = ref target[o];
+        ref sbyte w0 = ref MemoryMarshal.GetArrayDataReference(_rows);
+        int left = group, channelStride = 9 * _padded;
+        for (int t = 0; t < taps.Length; t++)
+        {
+            ref sbyte tapBase = ref Unsafe.Add(ref w0, tapRows[t] + o);
+            for (int word = 0; word < words; word++)
+            {
+                ref sbyte wordBase = ref Unsafe.Add(ref tapBase, word * 64 * channelStride);
+                ulong now = masks[taps[t] + word];
+                for (ulong bits = now ^ previous[taps[t] + word]; bits != 0; bits &= bits - 1)
+                {
+                    int c = BitOperations.TrailingZeroCount(bits);
+                    var sign = Vector512.Create((short)((int)(now >> c & 1) - 1));
+                    ref sbyte row = ref Unsafe.Add(ref wordBase, c * channelStride);
+                    n0 += (Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0)) ^ sign) - sign;
+                    n1 += (Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32)) ^ sign) - sign;
+                    if (--left == 0)
+                    {
+                        WidenInto(ref t0, 0, ref n0);
+                        WidenInto(ref t0, 32, ref n1);
+                        left = group;
+                    }
+                }
+            }
+        }
+        WidenInto(ref t0, 0, ref n0);
+        WidenInto(ref t0, 32, ref n1);
+    }
+
+    /// <summary><see cref="DeltaRows64"/> for the last 32 outputs.</summary>
+    private void DeltaRows32(ReadOnlySpan<ulong> masks, ReadOnlySpan<ulong> previous, int words, ReadOnlySpan<int> taps, ReadOnlySpan<int> tapRows, int o, Span<int> target, int group)
+    {
+        Vector512<short> n0 = default;
+        ref int t0 = ref target[o];
+        ref sbyte w0 = ref MemoryMarshal.GetArrayDataReference(_rows);
+        int left = group, channelStride = 9 * _padded;
+        for (int t = 0; t < taps.Length; t++)
+        {
+            ref sbyte tapBase = ref Unsafe.Add(ref w0, tapRows[t] + o);
+            for (int word = 0; word < words; word++)
+            {
+                ref sbyte wordBase = ref Unsafe.Add(ref tapBase, word * 64 * channelStride);
+                ulong now = masks[taps[t] + word];
+                for (ulong bits = now ^ previous[taps[t] + word]; bits != 0; bits &= bits - 1)
+                {
+                    int c = BitOperations.TrailingZeroCount(bits);
+                    var sign = Vector512.Create((short)((int)(now >> c & 1) - 1));
+                    n0 += (Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref wordBase, c * channelStride))) ^ sign) - sign;
+                    if (--left == 0)
+                    {
+                        WidenInto(ref t0, 0, ref n0);
+                        left = group;
+                    }
+                }
+            }
+        }
+        WidenInto(ref t0, 0, ref n0);
+    }
+
+    /// <summary>
     /// Output positions per accumulator tile of the event pass: [16][O padded] i32 stays in L1 (16 KB at O = 256) while it
     /// is transposed into the [O, H, W] planes, where transposing one whole-map [P][O] buffer re-read it from L2 per channel.
     /// </summary>
     private const int PositionTile = 16;
 
     private const int RowAddCycles = 5, PositionCycles = 258, PlaneCycles = 20, VectorCycles = 4;
+
+    /// <summary>Reading a tile's accumulators back for the delta, in events (each a 32-lane row add per 32 output channels; a 16 × 16 transpose per 16 channels).</summary>
+    private const int UntransposeEvents = 16;
 
     /// <summary>
     /// The dense pass, for small channel counts and high firing rates: every input channel is widened once into an i16
@@ -599,7 +811,8 @@ internal sealed class Conv2dKernel : OpKernel
 /// <summary>
 /// Linear over tokens. Each token's events (found with a nonzero mask) add i8 weight rows [I][O padded] through
 /// <see cref="RowKernels.AccumulateSegments"/>, summing in i16 lanes as long as that is exact; with AVX-512, steps whose
-/// every token sum provably fits int16 take the whole-step bit-plane mask walk instead (<see cref="BitPlaneTokens"/>).
+/// every token sum provably fits int16 take the whole-step bit-plane mask walk instead (<see cref="BitPlaneTokens"/>),
+/// and spike steps the temporal delta per token where fewer inputs changed than spike (<see cref="SpikeTokens"/>).
 /// No dense kernel: without an int8 dot-product instruction that .NET exposes on this CPU (no AVX-VNNI; .NET 10 has no AVX512-VNNI class), a
 /// dense i16 product (vpmaddwd, 32 products per 512-bit instruction) does at least as many instructions per output as
 /// adding the rows of the events (32 per instruction) at any density, and more below 100 %.
@@ -611,11 +824,13 @@ internal sealed class LinearKernel : OpKernel
     private readonly sbyte[] _rows;   // [I][padded O]
     private readonly int[] _bias;     // [padded O]
     private readonly SimdLevel _level;
+    private readonly TemporalDelta _delta;
 
-    public LinearKernel(SpikeProgram program, LinearOp op, SimdLevel level)
+    public LinearKernel(SpikeProgram program, LinearOp op, SimdLevel level, TemporalDelta delta)
     {
         _op = op;
         _level = level;
+        _delta = delta;
         var shape = program.Buffers[op.Input].Shape;
         (_tokens, _inFeatures) = (shape[0], shape[1]);
         _outFeatures = program.Buffers[op.Output].Shape[1];
@@ -643,24 +858,39 @@ internal sealed class LinearKernel : OpKernel
 
     public override int IntScratch => _padded;
 
+    /// <summary>The bit-plane pass keeps each token's spike mask for the next step's delta.</summary>
+    public override int TemporalWords => BitPlanes ? _tokens * MaskWords : 0;
+
+    private bool BitPlanes => _level == SimdLevel.Avx512 && _outFeatures == _padded;
+
+    private int MaskWords => (_inFeatures + 63) / 64;
+
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
         byte[] input = ws.Bytes[_op.Input];
         int[] acc = ws.Ints[_op.Output];
+        var temporal = ws.Temporal[Index];
         var (events, inputSum) = SpikeProducts.EventsAndSum(input);
         counters.Events = events;
         counters.InputSum = inputSum;
         counters.Updates = events * _outFeatures;
         counters.SynapticOps = inputSum * _outFeatures;
-        if (_level == SimdLevel.Avx512 && _outFeatures == _padded)
+        if (BitPlanes)
         {
             int max = SpikeProducts.MaxOf(input);
             if ((long)_inFeatures * _maxAbsWeight * max <= short.MaxValue)
             {
+                if (max <= 1)
+                {
+                    SpikeTokens(temporal!, input, acc);
+                    return;
+                }
+                temporal!.Invalidate();
                 BitPlaneTokens(input, acc, 32 - BitOperations.LeadingZeroCount((uint)max));
                 return;
             }
         }
+        temporal?.Invalidate();
         Span<int> padded = ws.IntTemp.AsSpan(0, _padded);
         for (int n = 0; n < _tokens; n++)
         {
@@ -693,10 +923,63 @@ internal sealed class LinearKernel : OpKernel
             ref int target = ref acc[n * outFeatures];
             int o = 0;
             for (; o + 128 <= outFeatures; o += 128)
-                Planes128(mask, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref b0, o), ref Unsafe.Add(ref target, o));
+                Planes128(mask, default, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref b0, o), ref Unsafe.Add(ref target, o));
             for (; o < outFeatures; o += 32)
-                Planes32(mask, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref b0, o), ref Unsafe.Add(ref target, o));
+                Planes32(mask, default, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref b0, o), ref Unsafe.Add(ref target, o));
         }
+    }
+
+    /// <summary>
+    /// <see cref="BitPlaneTokens"/> for spikes (one plane), keeping every token's mask: when the last step also ran this
+    /// pass, a token whose inputs changed less than they spike takes the temporal delta (<see cref="TemporalMasks"/>),
+    /// starting from its last output and adding the rows of new spikes, subtracting those of ended ones. Every partial
+    /// sum is still a sum of at most I terms |w| ≤ max|w|, inside int16 by the same bound.
+    /// </summary>
+    private void SpikeTokens(TemporalMasks temporal, byte[] input, int[] acc)
+    {
+        int inFeatures = _inFeatures, outFeatures = _outFeatures, words = MaskWords;
+        Span<ulong> masks = temporal.Current;
+        bool delta = temporal.Valid && _delta != TemporalDelta.Never;
+        ReadOnlySpan<ulong> previous = temporal.Previous;
+        Span<ulong> started = stackalloc ulong[words], ended = stackalloc ulong[words];
+        ref sbyte w0 = ref MemoryMarshal.GetArrayDataReference(_rows);
+        ref int b0 = ref MemoryMarshal.GetArrayDataReference(_bias);
+        for (int n = 0; n < _tokens; n++)
+        {
+            Span<ulong> now = masks.Slice(n * words, words);
+            TokenPlanes(input.AsSpan(n * inFeatures, inFeatures), now, words);
+            scoped ReadOnlySpan<ulong> add = now, subtract = default;
+            ref int target = ref acc[n * outFeatures];
+            bool fromLast = false;
+            if (delta)
+            {
+                ReadOnlySpan<ulong> before = previous.Slice(n * words, words);
+                int ones = 0, flips = 0;
+                for (int word = 0; word < words; word++)
+                {
+                    ones += BitOperations.PopCount(now[word]);
+                    flips += BitOperations.PopCount(now[word] ^ before[word]);
+                }
+                fromLast = _delta == TemporalDelta.Always || flips < ones;
+                if (fromLast)
+                {
+                    for (int word = 0; word < words; word++)
+                    {
+                        started[word] = now[word] & ~before[word];
+                        ended[word] = before[word] & ~now[word];
+                    }
+                    add = started;
+                    subtract = ended;
+                }
+            }
+            ref int origin = ref fromLast ? ref target : ref b0;
+            int o = 0;
+            for (; o + 128 <= outFeatures; o += 128)
+                Planes128(add, subtract, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref origin, o), ref Unsafe.Add(ref target, o));
+            for (; o < outFeatures; o += 32)
+                Planes32(add, subtract, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref origin, o), ref Unsafe.Add(ref target, o));
+        }
+        temporal.Advance();
     }
 
     /// <summary>mask[b · words + i / 64] bit i % 64 = bit b of token[i].</summary>
@@ -720,7 +1003,11 @@ internal sealed class LinearKernel : OpKernel
         }
     }
 
-    private void Planes128(ReadOnlySpan<ulong> mask, int words, ref sbyte w, ref int bias, ref int target)
+    /// <summary>
+    /// target[0..128) = origin[0..128) + Σ over planes b (highest first) 2^b · Σ rows of mask plane b's bits − Σ rows of
+    /// <paramref name="ended"/>'s bits (only with one plane: the temporal delta).
+    /// </summary>
+    private void Planes128(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, ref sbyte w, ref int origin, ref int target)
     {
         Vector512<short> n0 = default, n1 = default, n2 = default, n3 = default;
         int stride = _padded;
@@ -742,13 +1029,25 @@ internal sealed class LinearKernel : OpKernel
                 }
             }
         }
-        StoreBiased(n0, ref bias, ref target, 0);
-        StoreBiased(n1, ref bias, ref target, 32);
-        StoreBiased(n2, ref bias, ref target, 64);
-        StoreBiased(n3, ref bias, ref target, 96);
+        for (int word = 0; word < ended.Length; word++)
+        {
+            for (ulong bits = ended[word]; bits != 0; bits &= bits - 1)
+            {
+                ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
+                n0 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                n1 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                n2 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 64));
+                n3 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 96));
+            }
+        }
+        StoreBiased(n0, ref origin, ref target, 0);
+        StoreBiased(n1, ref origin, ref target, 32);
+        StoreBiased(n2, ref origin, ref target, 64);
+        StoreBiased(n3, ref origin, ref target, 96);
     }
 
-    private void Planes32(ReadOnlySpan<ulong> mask, int words, ref sbyte w, ref int bias, ref int target)
+    /// <summary><see cref="Planes128"/> for 32 outputs.</summary>
+    private void Planes32(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, ref sbyte w, ref int origin, ref int target)
     {
         Vector512<short> n0 = default;
         int stride = _padded;
@@ -761,15 +1060,20 @@ internal sealed class LinearKernel : OpKernel
                     n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride)));
             }
         }
-        StoreBiased(n0, ref bias, ref target, 0);
+        for (int word = 0; word < ended.Length; word++)
+        {
+            for (ulong bits = ended[word]; bits != 0; bits &= bits - 1)
+                n0 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride)));
+        }
+        StoreBiased(n0, ref origin, ref target, 0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreBiased(Vector512<short> sum, ref int bias, ref int target, nuint offset)
+    private static void StoreBiased(Vector512<short> sum, ref int origin, ref int target, nuint offset)
     {
         var (low, high) = Vector512.Widen(sum);
-        (low + Vector512.LoadUnsafe(ref bias, offset)).StoreUnsafe(ref target, offset);
-        (high + Vector512.LoadUnsafe(ref bias, offset + 16)).StoreUnsafe(ref target, offset + 16);
+        (low + Vector512.LoadUnsafe(ref origin, offset)).StoreUnsafe(ref target, offset);
+        (high + Vector512.LoadUnsafe(ref origin, offset + 16)).StoreUnsafe(ref target, offset + 16);
     }
 }
 

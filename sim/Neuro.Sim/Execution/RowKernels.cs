@@ -491,6 +491,28 @@ internal static class RowKernels
     }
 
     /// <summary>
+    /// The inverse of <see cref="TransposeTile"/>: tile[i · stride + o] = planes[o · planeLength + first + i] for i &lt;
+    /// <paramref name="count"/> and o &lt; <paramref name="channels"/> (the tile's other lanes are left as they are).
+    /// </summary>
+    public static void UntransposeTile(ReadOnlySpan<int> planes, int planeLength, int first, int count, int channels, Span<int> tile, int stride, SimdLevel level)
+    {
+        int o = 0;
+        if (level == SimdLevel.Avx512 && count == 16)
+        {
+            ref int t0 = ref MemoryMarshal.GetReference(tile);
+            ref int p0 = ref MemoryMarshal.GetReference(planes);
+            for (; o + 16 <= channels; o += 16)
+                Transpose16x16(ref Unsafe.Add(ref p0, o * planeLength + first), planeLength, ref Unsafe.Add(ref t0, o), stride);
+        }
+        for (; o < channels; o++)
+        {
+            ReadOnlySpan<int> plane = planes.Slice(o * planeLength + first, count);
+            for (int i = 0; i < plane.Length; i++)
+                tile[i * stride + o] = plane[i];
+        }
+    }
+
+    /// <summary>
     /// The classic 16 × 16 i32 transpose: 32-bit then 64-bit unpacks interleave pairs of rows within 128-bit lanes, and two
     /// rounds of 128-bit lane shuffles (vshufi32x4) gather the lanes; output row j is input column j.
     /// </summary>

@@ -16,21 +16,23 @@ public sealed class SimulationEngine
     private readonly int _inputBuffer;
     private readonly SimdLevel _level;
     private readonly ConvPass _convPass;
+    private readonly TemporalDelta _delta;
     private readonly OpKernel[] _kernels;
     private readonly ConcurrentBag<Workspace> _workspaces = [];
 
     /// <summary>Prepares <paramref name="program"/>; only verified programs run (the kernels trust the verifier's shapes and bounds).</summary>
     public SimulationEngine(VerifiedProgram program)
-        : this(program, RowKernels.Best, ConvPass.ByWork)
+        : this(program, RowKernels.Best, ConvPass.ByWork, TemporalDelta.ByWork)
     {
     }
 
     /// <summary>
     /// Prepares <paramref name="program"/> for the kernels of <paramref name="level"/> with convs run as <paramref name="convPass"/>
-    /// says: tests force the narrower instruction sets and each conv pass.
+    /// says and the temporal delta as <paramref name="delta"/> says: tests force the narrower instruction sets and each choice.
     /// </summary>
-    internal SimulationEngine(VerifiedProgram program, SimdLevel level, ConvPass convPass)
+    internal SimulationEngine(VerifiedProgram program, SimdLevel level, ConvPass convPass, TemporalDelta delta = TemporalDelta.ByWork)
     {
+        _delta = delta;
         ArgumentNullException.ThrowIfNull(program);
         _level = level;
         _convPass = convPass;
@@ -38,6 +40,8 @@ public sealed class SimulationEngine
         _program = program.Program;
         _inputBuffer = program.InputBuffer;
         _kernels = [.. _program.Ops.Select(Prepare)];
+        for (int i = 0; i < _kernels.Length; i++)
+            _kernels[i].Index = i;
     }
 
     public VerifiedProgram Verified { get; }
@@ -47,8 +51,8 @@ public sealed class SimulationEngine
 
     private OpKernel Prepare(Op op) => op switch
     {
-        Conv2dOp conv => new Conv2dKernel(_program, conv, _level, _convPass),
-        LinearOp linear => new LinearKernel(_program, linear, _level),
+        Conv2dOp conv => new Conv2dKernel(_program, conv, _level, _convPass, _delta),
+        LinearOp linear => new LinearKernel(_program, linear, _level, _delta),
         LifOp lif => new LifKernel(_program, lif, _level),
         MaxPoolOp pool => new MaxPoolKernel(_program, pool, _level),
         ToTokensOp tokens => new ToTokensKernel(_program, tokens),
