@@ -67,6 +67,32 @@ public class TemporalDeltaTests
     }
 
     /// <summary>
+    /// 128 channels all spiking under 3 × 3 taps of +127 (and of −128) weights sum to ±146 304: the i16 registers must be
+    /// widened inside a position, both when every spike adds its row and when the delta adds them all after a silent step.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Choices))]
+    public void Sums_far_past_int16_are_widened_in_time(string choice)
+    {
+        if (RowKernels.Best < SimdLevel.Avx512)
+            return;
+        var random = new SplitMix64(11);
+        var input = new InputSpec(2, 6, 6, 8, FrameEncoding.Binary, SplitMode.Number, 1, 6, 6);
+        var b = new ProgramBuilder("widening", input);
+        int x = b.Lif("lif0", b.Conv2d("conv0", b.Input, 128, [.. Enumerable.Repeat((sbyte)127, 128 * 2 * 9)], Bias(random, 128)), [1], 32768);
+        sbyte[] weights = [.. Enumerable.Range(0, 64 * 128 * 9).Select(i => (sbyte)(i < 128 * 9 ? 127 : i < 2 * 128 * 9 ? -128 : random.Next(-4, 6)))];
+        x = b.Lif("lif1", b.Conv2d("conv1", x, 64, weights, Bias(random, 64)), [1 << 20], 32768);
+        b.Readout("head", b.ToTokens("tokens", x), 3, Weights(random, 3 * 64), Bias(random, 3));
+        var verified = b.BuildVerified();
+        var engine = new SimulationEngine(verified, SimdLevel.Avx512, ConvPass.Events, Enum.Parse<TemporalDelta>(choice));
+        int frame = input.FrameLength;
+        var sample = new byte[8 * frame];
+        foreach (int t in new[] { 1, 2, 4, 5, 7 })
+            Array.Fill(sample, (byte)1, t * frame, frame);
+        BitExactnessTests.AssertSame(verified, engine, sample);
+    }
+
+    /// <summary>
     /// Binary input (2 channels) → conv → LIF → the spike conv under test → LIF → tokens → linear → LIF → readout, eight
     /// steps; low thresholds so the spike layers fire at every density.
     /// </summary>

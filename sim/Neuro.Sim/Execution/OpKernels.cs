@@ -489,6 +489,11 @@ internal sealed class Conv2dKernel : OpKernel
         return 9 * saved > UntransposeEvents;
     }
 
+    /// <summary>
+    /// Adds into <paramref name="target"/>[o..o+64) the rows of the spikes under <paramref name="taps"/>. The i16 sums are
+    /// widened before a mask word whose spikes would take them past <paramref name="group"/> rows (≥ 255 for spikes, so a
+    /// word's 64 always fit): one popcount per word instead of a countdown per row, which measured 40 % of the row add.
+    /// </summary>
     private void MaskRows64(ReadOnlySpan<ulong> masks, int words, ReadOnlySpan<int> taps, ReadOnlySpan<int> tapRows, int o, Span<int> target, int group)
     {
         Vector512<short> n0 = default, n1 = default;
@@ -501,17 +506,18 @@ internal sealed class Conv2dKernel : OpKernel
             for (int word = 0; word < words; word++)
             {
                 ref sbyte wordBase = ref Unsafe.Add(ref tapBase, word * 64 * channelStride);
-                for (ulong bits = masks[taps[t] + word]; bits != 0; bits &= bits - 1)
+                ulong spikes = masks[taps[t] + word];
+                if ((left -= BitOperations.PopCount(spikes)) < 0)
+                {
+                    WidenInto(ref t0, 0, ref n0);
+                    WidenInto(ref t0, 32, ref n1);
+                    left = group - BitOperations.PopCount(spikes);
+                }
+                for (ulong bits = spikes; bits != 0; bits &= bits - 1)
                 {
                     ref sbyte row = ref Unsafe.Add(ref wordBase, BitOperations.TrailingZeroCount(bits) * channelStride);
                     n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
                     n1 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
-                    if (--left == 0)
-                    {
-                        WidenInto(ref t0, 0, ref n0);
-                        WidenInto(ref t0, 32, ref n1);
-                        left = group;
-                    }
                 }
             }
         }
@@ -519,6 +525,7 @@ internal sealed class Conv2dKernel : OpKernel
         WidenInto(ref t0, 32, ref n1);
     }
 
+    /// <summary><see cref="MaskRows64"/> for the last 32 outputs.</summary>
     private void MaskRows32(ReadOnlySpan<ulong> masks, int words, ReadOnlySpan<int> taps, ReadOnlySpan<int> tapRows, int o, Span<int> target, int group)
     {
         Vector512<short> n0 = default;
@@ -531,15 +538,14 @@ internal sealed class Conv2dKernel : OpKernel
             for (int word = 0; word < words; word++)
             {
                 ref sbyte wordBase = ref Unsafe.Add(ref tapBase, word * 64 * channelStride);
-                for (ulong bits = masks[taps[t] + word]; bits != 0; bits &= bits - 1)
+                ulong spikes = masks[taps[t] + word];
+                if ((left -= BitOperations.PopCount(spikes)) < 0)
                 {
-                    n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref wordBase, BitOperations.TrailingZeroCount(bits) * channelStride)));
-                    if (--left == 0)
-                    {
-                        WidenInto(ref t0, 0, ref n0);
-                        left = group;
-                    }
+                    WidenInto(ref t0, 0, ref n0);
+                    left = group - BitOperations.PopCount(spikes);
                 }
+                for (ulong bits = spikes; bits != 0; bits &= bits - 1)
+                    n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref wordBase, BitOperations.TrailingZeroCount(bits) * channelStride)));
             }
         }
         WidenInto(ref t0, 0, ref n0);
@@ -563,20 +569,20 @@ internal sealed class Conv2dKernel : OpKernel
             for (int word = 0; word < words; word++)
             {
                 ref sbyte wordBase = ref Unsafe.Add(ref tapBase, word * 64 * channelStride);
-                ulong now = masks[taps[t] + word];
-                for (ulong bits = now ^ previous[taps[t] + word]; bits != 0; bits &= bits - 1)
+                ulong now = masks[taps[t] + word], changes = now ^ previous[taps[t] + word];
+                if ((left -= BitOperations.PopCount(changes)) < 0)
+                {
+                    WidenInto(ref t0, 0, ref n0);
+                    WidenInto(ref t0, 32, ref n1);
+                    left = group - BitOperations.PopCount(changes);
+                }
+                for (ulong bits = changes; bits != 0; bits &= bits - 1)
                 {
                     int c = BitOperations.TrailingZeroCount(bits);
                     var sign = Vector512.Create((short)((int)(now >> c & 1) - 1));
                     ref sbyte row = ref Unsafe.Add(ref wordBase, c * channelStride);
                     n0 += (Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0)) ^ sign) - sign;
                     n1 += (Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32)) ^ sign) - sign;
-                    if (--left == 0)
-                    {
-                        WidenInto(ref t0, 0, ref n0);
-                        WidenInto(ref t0, 32, ref n1);
-                        left = group;
-                    }
                 }
             }
         }
@@ -597,17 +603,17 @@ internal sealed class Conv2dKernel : OpKernel
             for (int word = 0; word < words; word++)
             {
                 ref sbyte wordBase = ref Unsafe.Add(ref tapBase, word * 64 * channelStride);
-                ulong now = masks[taps[t] + word];
-                for (ulong bits = now ^ previous[taps[t] + word]; bits != 0; bits &= bits - 1)
+                ulong now = masks[taps[t] + word], changes = now ^ previous[taps[t] + word];
+                if ((left -= BitOperations.PopCount(changes)) < 0)
+                {
+                    WidenInto(ref t0, 0, ref n0);
+                    left = group - BitOperations.PopCount(changes);
+                }
+                for (ulong bits = changes; bits != 0; bits &= bits - 1)
                 {
                     int c = BitOperations.TrailingZeroCount(bits);
                     var sign = Vector512.Create((short)((int)(now >> c & 1) - 1));
                     n0 += (Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref wordBase, c * channelStride))) ^ sign) - sign;
-                    if (--left == 0)
-                    {
-                        WidenInto(ref t0, 0, ref n0);
-                        left = group;
-                    }
                 }
             }
         }
