@@ -74,6 +74,80 @@ public class SpikeProductTests
         }
     }
 
+    /// <summary>The presets' attention shapes (64 × 4 × 16, 64 × 16 × 16) and tails: N not a multiple of 4 or 16, d of 8–64 and past a multiple of 8.</summary>
+    private static readonly (int Tokens, int Heads, int Depth)[] QuadShapes =
+        [.. Shapes, (64, 16, 16), (64, 8, 8), (35, 3, 8), (50, 2, 32), (63, 1, 64), (13, 4, 24), (128, 1, 16), (30, 2, 40)];
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void Byte_counts_times_value_quads_equal_the_plain_sum_for_every_shape_density_and_value_range(string levelName)
+    {
+        var level = Enum.Parse<SimdLevel>(levelName);
+        var random = new SplitMix64(13);
+        foreach (var (tokens, heads, depth) in QuadShapes)
+        foreach (int density in new[] { 0, 5, 50, 100 })
+        foreach (int largestValue in new[] { 1, 127 })
+        {
+            int channels = heads * depth;
+            // The largest count the byte form takes for this N and v, so the sums reach the int16 bound where the shape allows.
+            int largestCount = Math.Min(byte.MaxValue, short.MaxValue / (tokens * largestValue));
+            byte[] v = [.. Enumerable.Range(0, tokens * channels).Select(_ =>
+                (byte)(!random.Chance(density) ? 0 : random.Chance(30) ? largestValue : random.Next(1, largestValue)))];
+            int[] counts = [.. Enumerable.Range(0, heads * tokens * tokens).Select(_ => random.Chance(30) ? largestCount : random.Next(0, Math.Min(largestCount, depth)))];
+            AssertQuadsEqualThePlainSum(counts, v, tokens, heads, level, $"{tokens}x{heads}x{depth} at {density} % up to {largestValue}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void Byte_counts_times_value_quads_are_exact_with_every_term_at_the_int16_bound(string levelName)
+    {
+        var level = Enum.Parse<SimdLevel>(levelName);
+        // N · count · v: 32640, 32766, 32385 and 32766, every partial sum a sum of equal terms.
+        foreach (var (tokens, count, value) in new[] { (128, 255, 1), (3, 86, 127), (1, 255, 127), (43, 254, 3) })
+        {
+            int heads = 2, depth = 24;
+            AssertQuadsEqualThePlainSum(
+                Enumerable.Repeat(count, heads * tokens * tokens).ToArray(), Enumerable.Repeat((byte)value, tokens * heads * depth).ToArray(), tokens, heads, level, $"{tokens} tokens of {count} × {value}");
+        }
+    }
+
+    [Fact]
+    public void Narrowed_counts_report_their_largest_and_a_negative_count_as_the_largest_unsigned()
+    {
+        int[] counts = [.. Enumerable.Range(0, 2 * 5 * 5).Select(i => i % 7)];
+        foreach (var level in Enum.GetValues<SimdLevel>().Where(l => l <= RowKernels.Best))
+        {
+            var bytes = Enumerable.Repeat((byte)99, 2 * 5 * SpikeProducts.QuadStride(5)).ToArray();
+            Assert.Equal(6u, SpikeProducts.NarrowCounts(counts, 5, bytes, level));
+            Assert.Equal(0, bytes[5 * SpikeProducts.QuadStride(5) - 1]);   // the padding of the last row past N = 5
+            counts[17] = -1;
+            Assert.Equal(uint.MaxValue, SpikeProducts.NarrowCounts(counts, 5, bytes, level));
+            counts[17] = 3;
+        }
+    }
+
+    private static void AssertQuadsEqualThePlainSum(int[] counts, byte[] v, int tokens, int heads, SimdLevel level, string what)
+    {
+        int channels = v.Length / tokens, depth = channels / heads;
+        var bytes = new byte[heads * tokens * SpikeProducts.QuadStride(tokens)];
+        uint largestCount = SpikeProducts.NarrowCounts(counts, tokens, bytes, level);
+        Assert.Equal((uint)counts.Max(), largestCount);
+        Assert.True(largestCount <= byte.MaxValue && SpikeProducts.MaxOf(v) <= sbyte.MaxValue && SpikeProducts.FitsInt16(largestCount, SpikeProducts.MaxOf(v), tokens), what);
+        var quads = new uint[SpikeProducts.QuadStride(tokens) / 4 * channels];
+        SpikeProducts.InterleaveQuads(v, tokens, channels, quads, level);
+        var output = Enumerable.Repeat(-1, tokens * channels).ToArray();
+        SpikeProducts.CountsTimesValueQuads(bytes, quads, tokens, channels, heads, output, level);
+        for (int n = 0; n < tokens; n++)
+        for (int c = 0; c < channels; c++)
+        {
+            int g = c / depth, expected = 0;
+            for (int m = 0; m < tokens; m++)
+                expected += counts[(g * tokens + n) * tokens + m] * v[m * channels + c];
+            Assert.True(expected == output[n * channels + c], $"{what}: out [{n},{c}] is {output[n * channels + c]}, expected {expected}");
+        }
+    }
+
     [Fact]
     public void The_i16_bound_admits_a_sum_of_32767_and_refuses_32768()
     {
@@ -121,6 +195,42 @@ public class SpikeProductTests
                 fired += engine.Run(sample).Counters.Sum(c => c.OutputSum);
             }
             Assert.True(fired > 0);
+        }
+    }
+
+    /// <summary>
+    /// Attention alone on binary tokens of the input (q = k = v, or q doubled by an Add), at 0/5/50/100 % density, under
+    /// every instruction set against the reference: the presets' shapes and a tail shape take the byte form, 128 tokens of
+    /// 255-channel spikes reach its int16 bound (sums of 32640), counts of 256 take the i16 form and counts of 512 (a sum
+    /// past int16) the event path. Each case checks from the reference's trace that its counts are in the form's range.
+    /// </summary>
+    [Theory]
+    [InlineData(8, 8, 64, 4, false, 0, 16)]      // dvsgesture-mcu-1-64
+    [InlineData(8, 8, 256, 16, false, 0, 16)]    // spikformer-dvs-2-256
+    [InlineData(5, 7, 24, 3, false, 0, 8)]       // N = 35: a padded quad; d = 8: 256-bit columns only
+    [InlineData(16, 8, 255, 1, false, 255, 255)] // the byte form's bound at full density
+    [InlineData(8, 8, 128, 1, true, 256, 256)]   // counts past a byte: the i16 form
+    [InlineData(8, 8, 256, 1, true, 512, 512)]   // 64 · 512 > 32767: the event path
+    public void Attention_on_tokens_matches_the_reference_in_every_form_and_instruction_set(int height, int width, int channels, int heads, bool doubled, int fullCountAtLeast, int fullCountAtMost)
+    {
+        var random = new SplitMix64((ulong)(channels * 100 + heads));
+        var input = new InputSpec(channels, height, width, 2, FrameEncoding.Binary, SplitMode.Number, 1, Math.Max(height, width), Math.Max(height, width));
+        var b = new ProgramBuilder($"attention-{channels}-{heads}-{doubled}", input);
+        int x = b.ToTokens("tokens", b.Input);
+        int q = doubled ? b.Add("twice", x, x) : x;
+        int attention = b.Lif("attn_lif", b.MatMulAV("av", b.MatMulQK("qk", q, x, heads), x, heads), [3], 65536);
+        b.Readout("head", attention, 3, Weights(random, 3 * channels), Bias(random, 3));
+        var verified = b.BuildVerified();
+        foreach (int density in new[] { 0, 5, 50, 100 })
+        {
+            var sample = Sample(verified.Program, density);
+            if (density == 100)
+            {
+                int largest = new ReferenceInterpreter(verified, TraceLevel.AllBuffers).Run(sample).Traces["qk"].Max(step => step.Max());
+                Assert.InRange(largest, fullCountAtLeast, fullCountAtMost);
+            }
+            foreach (var level in Enum.GetValues<SimdLevel>().Where(l => l <= RowKernels.Best))
+                BitExactnessTests.AssertSame(verified, new SimulationEngine(verified, level, ConvPass.ByWork), sample);
         }
     }
 

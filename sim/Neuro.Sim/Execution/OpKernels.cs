@@ -1390,10 +1390,12 @@ internal sealed class MatMulQKKernel(SpikeProgram program, MatMulQKOp op, SimdLe
 /// <summary>
 /// out[n,g·d+j] = Σ_m counts[g,n,m]·v[m,g·d+j], computed as event-driven hardware counts it: each v event (m, c) adds
 /// the row counts[g,·,m] (N targets, counts transposed once per step) to column c of the output, held transposed
-/// [C, N] and transposed back at the end. When the whole sum fits int16 (<see cref="SpikeProducts.FitsInt16"/>: 64 tokens
-/// of spikes with counts up to 511) and the level has vectors, the step is computed densely in i16 lanes instead
-/// (<see cref="SpikeProducts.CountsTimesValues"/>): at 64 tokens the transposes and per-column event lists cost more than
-/// the adds.
+/// [C, N] and transposed back at the end. When the whole sum fits int16
+/// (<see cref="SpikeProducts.FitsInt16(ReadOnlySpan{int}, ReadOnlySpan{byte}, int)"/>: 64 tokens of spikes with counts up
+/// to 511) and the level has vectors, the step is computed densely instead: at 64 tokens the transposes and per-column
+/// event lists cost more than the adds. Counts ≤ 255 and v ≤ 127 (spikes: counts ≤ d) take the byte form
+/// (<see cref="SpikeProducts.CountsTimesValueQuads"/>, four m per multiply), larger ones the i16 form
+/// (<see cref="SpikeProducts.CountsTimesValues"/>).
 /// </summary>
 internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op, SimdLevel level) : AttentionKernel(program, op.Value, op.Heads)
 {
@@ -1401,9 +1403,11 @@ internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op, SimdLe
 
     public override int EventScratch => Tokens;
 
-    public override int IntScratch => Heads * Tokens * Tokens + Channels * Tokens;
+    public override int IntScratch => Math.Max(Heads * Tokens * Tokens + Channels * Tokens, SpikeProducts.QuadStride(Tokens) / 4 * Channels);
 
     public override int ShortScratch => Tokens * Channels;
+
+    public override int ByteScratch => Heads * Tokens * SpikeProducts.QuadStride(Tokens);
 
     public override void Run(Workspace ws, ref StepCounters counters, bool lastStep)
     {
@@ -1411,13 +1415,40 @@ internal sealed class MatMulAVKernel(SpikeProgram program, MatMulAVOp op, SimdLe
         byte[] value = ws.Bytes[op.Value];
         int tokens = Tokens, channels = Channels;
         CountEvents(value, tokens, ref counters);
-        if (level != SimdLevel.Scalar && SpikeProducts.FitsInt16(counts, value, tokens))
+        if (level == SimdLevel.Scalar || !Dense(counts, value, output, ws))
+            EventDriven(counts, value, output, ws);
+    }
+
+    /// <summary>The whole step densely when its sums fit int16, in the byte form where counts and v fit it; false otherwise.</summary>
+    private bool Dense(int[] counts, byte[] value, int[] output, Workspace ws)
+    {
+        int tokens = Tokens, channels = Channels;
+        int largestValue = SpikeProducts.MaxOf(value);
+        if (largestValue <= sbyte.MaxValue)
         {
-            Span<short> value16 = ws.ShortTemp.AsSpan(0, tokens * channels);
-            SpikeProducts.Widen(value, value16);
-            SpikeProducts.CountsTimesValues(counts, value16, tokens, channels, Heads, output, level);
-            return;
+            // Counts of spikes are at most d, so the byte form is the usual one; the i16 form keeps larger counts dense.
+            Span<byte> countBytes = ws.ByteTemp.AsSpan(0, ByteScratch);
+            uint largestCount = SpikeProducts.NarrowCounts(counts, tokens, countBytes, level);
+            if (largestCount <= byte.MaxValue && SpikeProducts.FitsInt16(largestCount, largestValue, tokens))
+            {
+                Span<uint> quads = MemoryMarshal.Cast<int, uint>(ws.IntTemp.AsSpan(0, SpikeProducts.QuadStride(tokens) / 4 * channels));
+                SpikeProducts.InterleaveQuads(value, tokens, channels, quads, level);
+                SpikeProducts.CountsTimesValueQuads(countBytes, quads, tokens, channels, Heads, output, level);
+                return true;
+            }
         }
+        if (!SpikeProducts.FitsInt16(counts, value, tokens))
+            return false;
+        Span<short> value16 = ws.ShortTemp.AsSpan(0, tokens * channels);
+        SpikeProducts.Widen(value, value16);
+        SpikeProducts.CountsTimesValues(counts, value16, tokens, channels, Heads, output, level);
+        return true;
+    }
+
+    /// <summary>Each v event (m, c) adds the row counts[g, ·, m] (counts transposed) to output column c, held as [C, N].</summary>
+    private void EventDriven(int[] counts, byte[] value, int[] output, Workspace ws)
+    {
+        int tokens = Tokens, channels = Channels;
         Span<int> countsT = ws.IntTemp.AsSpan(0, Heads * tokens * tokens);
         Span<int> outT = ws.IntTemp.AsSpan(countsT.Length, channels * tokens);
         for (int g = 0; g < Heads; g++)
