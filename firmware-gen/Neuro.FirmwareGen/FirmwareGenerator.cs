@@ -221,6 +221,7 @@ public static class FirmwareGenerator
         {
             Define(text, "NSP_APP_PROTOCOL", "nsp_link_protocol");
             Define(text, "NSP_LINK_APP_FRAME_BYTES", $"{LinkRam.FrameBytes(board)}u");
+            Define(text, "NSP_UART_RX_BYTES", $"{LinkRam.UartRingBytes}u");
             text.AppendLine("/* The per-board deploy key (HMAC-SHA256), from the key file given to neuro firmware --key. */");
             Define(text, "NSP_LINK_APP_KEY", string.Join(", ", request.Key!.Select(b => $"0x{b:x2}")));
         }
@@ -231,6 +232,7 @@ public static class FirmwareGenerator
             Define(text, "NSP_APP_PROTOCOL", "nsp_link_console_protocol");
             Define(text, "NSP_LINK_APP_FRAME_BYTES", $"{Math.Max(input.FrameBytes, 1)}u");
             Define(text, "NSP_LINK_APP_OPS", $"{Math.Max(input.Ops, 1)}u");
+            Define(text, "NSP_UART_RX_BYTES", $"{LinkRam.UartRingBytes}u");
         }
         else
         {

@@ -6,14 +6,24 @@ namespace Neuro.FirmwareGen;
 /// SRAM the serial link takes in a loader firmware, out of what programs could otherwise use: the board state
 /// (<c>nsp_link_board</c>: 4 RX frames, parser, TX frame, 8 cached replies; 11,944 B on Cortex-M, 12,032 B on x86-64,
 /// from <c>nm -S</c>), the executor binding, per-op counters (<c>NSP_MAX_OPS</c> × 24 B = 6,144 B), two RAM record pages,
-/// and the input frame the EVENTS messages fill (<see cref="FrameBytes"/>). <see cref="StateBytes"/> is what the
-/// loader's bss really grows by beyond the frame (19.0 KiB measured on every Cortex-M board);
+/// the UART receive ring grown to the link's credit (<see cref="UartRingBytes"/>), and the input frame the EVENTS
+/// messages fill (<see cref="FrameBytes"/>). <see cref="StateBytes"/> is what the loader's bss really grows by beyond the
+/// frame (19.0 KiB measured on every Cortex-M board before the ring grew, plus its growth);
 /// <c>BoardBuildTests</c> checks that it still covers the link and that board.json's reserve covers the rest.
 /// </summary>
 public static class LinkRam
 {
+    /// <summary>
+    /// The UART receive ring of a link build (NSP_UART_RX_BYTES; the HAL's own default is 256 B): the board grants the
+    /// host 4 frames of credit (NSP_LINK_RX_SLOTS) of up to 1,042 wire bytes (NSP_LINK_MAX_WIRE), which arrive while a
+    /// classification blocks the main loop, so the ring must hold 4,168 B; rounded up to a power of two. With the
+    /// HAL's 256 B, an 11-sample stream to QEMU's mps2-an386 took 38–41 frame errors and 81–84 NAKs (nsp_link_app.c
+    /// refuses to build a smaller ring).
+    /// </summary>
+    public const long UartRingBytes = 8192;
+
     /// <summary>The link's fixed SRAM, without the input frame.</summary>
-    public const long StateBytes = 19_456;
+    public const long StateBytes = 19_456 + UartRingBytes - 256;
 
     private static readonly long[] FrameSizes = [2 * 128 * 128, 2 * 64 * 64, 2 * 32 * 32, 2 * 16 * 16];
 

@@ -28,6 +28,14 @@
 #define NSP_LINK_APP_OPS NSP_MAX_OPS
 #endif
 
+/* The board grants the host NSP_LINK_RX_SLOTS frames of credit, and the host sends them while the board is busy
+ * (a classification blocks the main loop): the HAL's interrupt-fed UART ring is all that holds them until the loop
+ * parses them, so a ring smaller than the credit drops bytes and turns a busy board into frame errors, NAKs and
+ * retransmission timeouts. The generator sizes the ring (NSP_UART_RX_BYTES in nsp_build.h) for every link build. */
+#if defined(NSP_UART_RX_BYTES) && NSP_UART_RX_BYTES < NSP_LINK_RX_SLOTS * NSP_LINK_MAX_WIRE
+#error "NSP_UART_RX_BYTES must hold NSP_LINK_RX_SLOTS frames of NSP_LINK_MAX_WIRE bytes: the credit the board grants"
+#endif
+
 static nsp_link_board link_board;
 static nsp_link_nsp_executor link_executor;
 static nsp_op_counters link_counters[NSP_LINK_APP_OPS];
