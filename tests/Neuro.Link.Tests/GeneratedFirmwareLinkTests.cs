@@ -193,7 +193,9 @@ public class GeneratedFirmwareLinkTests(GeneratedFirmware firmware, ITestOutputH
     /// While the board computes a step (its main loop blocked), the host keeps sending the frames its credit admits; the
     /// UART's interrupt-fed ring alone holds them. A ring smaller than the credit (the HAL's 256 B default) dropped bytes
     /// here: 17 frame errors, 32 out-of-order requests and 36 NAKs over 6 gesture samples on mps2-an386, 5.5 s per sample
-    /// in retransmission timeouts instead of 0.2 s. On a clean line no byte may be lost.
+    /// in retransmission timeouts instead of 0.2 s. On a clean line no byte may be lost: no damaged frame, no gap, no NAK.
+    /// (A retransmission alone is no loss: under load a step can outlast the host's RTO, and the board answers the
+    /// duplicate from its reply cache.)
     /// </summary>
     [Theory]
     [MemberData(nameof(Boards))]
@@ -229,7 +231,6 @@ public class GeneratedFirmwareLinkTests(GeneratedFirmware firmware, ITestOutputH
         Assert.Equal(before.CrcErrors, after.CrcErrors);
         Assert.Equal(before.OutOfOrder, after.OutOfOrder);
         Assert.Equal(before.NaksSent, after.NaksSent);
-        Assert.Equal(retransmitsBefore, session.Counters.Retransmits);
     }
 
     [Fact]
