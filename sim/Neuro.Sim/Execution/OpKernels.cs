@@ -242,23 +242,39 @@ internal sealed class Conv2dKernel : OpKernel
         }
         channelStart[_channels] = total;
         Span<int> start = ws.IntTemp.AsSpan(ScratchBase, positions + 1);
-        start.Clear();
         long events = total, inputSum = 0, updates = 0, sops = 0;
         int max = 0;
-        for (int c = 0; c < _channels; c++)
+        // Spike inputs under AVX-512 become channel masks per position, kept for the next step: their counters come
+        // from the masks (a popcount per position, no pass per event), and with the last step's masks the conv may add
+        // only what changed (the temporal delta), which the pass choice then weighs.
+        var temporal = ws.Temporal[Index];
+        bool spikeMasks = temporal is not null && SpikeProducts.MaxOf(input) <= 1;
+        long deltaRows = long.MaxValue;
+        if (spikeMasks)
         {
-            ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
-            foreach (int p in eventPosition[channelStart[c]..channelStart[c + 1]])
+            BuildMasks(temporal!.Current, eventPosition, channelStart);
+            (updates, deltaRows) = MaskCounts(ws, temporal, temporal.Valid && _delta != TemporalDelta.Never);
+            (inputSum, sops, max) = (events, updates, events > 0 ? 1 : 0);
+        }
+        else
+        {
+            start.Clear();
+            for (int c = 0; c < _channels; c++)
             {
-                int value = plane[p];
-                start[p + 1]++;
-                inputSum += value;
-                max = Math.Max(max, value);
-                long fanOut = _taps[p];
-                updates += fanOut;
-                sops += fanOut * value;
+                ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
+                foreach (int p in eventPosition[channelStart[c]..channelStart[c + 1]])
+                {
+                    int value = plane[p];
+                    start[p + 1]++;
+                    inputSum += value;
+                    max = Math.Max(max, value);
+                    long fanOut = _taps[p];
+                    updates += fanOut;
+                    sops += fanOut * value;
+                }
             }
         }
+        long eventRows = updates;
         updates *= outChannels;
         sops *= outChannels;
         counters.Events = events;
@@ -269,17 +285,6 @@ internal sealed class Conv2dKernel : OpKernel
         {
             counters.Updates = updates;
             counters.SynapticOps = sops;
-        }
-        // Spike inputs under AVX-512 become channel masks per position, kept for the next step; with the last step's
-        // masks the conv may add only what changed (the temporal delta), and the pass choice weighs that work instead.
-        var temporal = ws.Temporal[Index];
-        bool spikeMasks = temporal is not null && inputSum == events;
-        long eventRows = updates / outChannels, deltaRows = long.MaxValue;
-        if (spikeMasks)
-        {
-            BuildMasks(temporal!.Current, eventPosition, channelStart);
-            if (temporal.Valid && _delta != TemporalDelta.Never)
-                deltaRows = ChangeCounts(ws, temporal);
         }
         if (_pass == ConvPass.ByWork ? events * ScatterBelow < positions : _pass == ConvPass.Scatter)
         {
@@ -451,28 +456,31 @@ internal sealed class Conv2dKernel : OpKernel
     }
 
     /// <summary>
-    /// Per input position, its spikes and its changes since the last step (into the i32 scratch at <see cref="ChangeBase"/>),
-    /// and the rows the temporal delta would add over the whole map: changes × in-bounds taps, plus reading every tile's
-    /// accumulators back (<see cref="UntransposeEvents"/>).
+    /// Per input position, its spikes and (given the last step's masks) its changes since then, into the i32 scratch at
+    /// <see cref="ChangeBase"/>; returns the rows the events add over the whole map (spikes × in-bounds taps: the
+    /// counters' updates per output channel) and the rows the temporal delta would add (changes × in-bounds taps, plus
+    /// reading every tile's accumulators back, <see cref="UntransposeEvents"/>), or long.MaxValue without last masks.
     /// </summary>
-    private long ChangeCounts(Workspace ws, TemporalMasks temporal)
+    private (long Events, long Delta) MaskCounts(Workspace ws, TemporalMasks temporal, bool delta)
     {
         int positions = _height * _width, words = MaskWords;
         ReadOnlySpan<ulong> masks = temporal.Current, previous = temporal.Previous;
         Span<int> spiking = ws.IntTemp.AsSpan(ChangeBase, positions), changed = ws.IntTemp.AsSpan(ChangeBase + positions, positions);
-        long rows = (long)UntransposeEvents * ((positions + PositionTile - 1) / PositionTile);
+        long rows = 0, deltaRows = (long)UntransposeEvents * ((positions + PositionTile - 1) / PositionTile);
         for (int p = 0; p < positions; p++)
         {
             int ones = 0, flips = 0;
             for (int word = p * words; word < (p + 1) * words; word++)
             {
                 ones += BitOperations.PopCount(masks[word]);
-                flips += BitOperations.PopCount(masks[word] ^ previous[word]);
+                if (delta)
+                    flips += BitOperations.PopCount(masks[word] ^ previous[word]);
             }
             (spiking[p], changed[p]) = (ones, flips);
-            rows += (long)flips * _taps[p];
+            rows += (long)ones * _taps[p];
+            deltaRows += (long)flips * _taps[p];
         }
-        return rows;
+        return (rows, delta ? deltaRows : long.MaxValue);
     }
 
     /// <summary>
