@@ -22,6 +22,8 @@ public class TemporalDeltaTests
         { 64, 64, 8, 8, 128 },    // one full mask word, 64 outputs
         { 70, 96, 6, 7, 96 },     // two mask words, 64 + 32 outputs, 42 positions
         { 32, 48, 9, 9, 160 },    // 48 outputs padded to 64, 81 positions, linear 128 + 32
+        { 40, 160, 5, 7, 64 },    // 128 + 32 outputs (the four-register walk and the tail), 35 positions
+        { 24, 256, 4, 5, 32 },    // two 128-output walks
     };
 
     public static TheoryData<string> Choices => [.. Enum.GetValues<TemporalDelta>().Select(d => d.ToString())];
@@ -68,7 +70,8 @@ public class TemporalDeltaTests
 
     /// <summary>
     /// 128 channels all spiking under 3 × 3 taps of +127 (and of −128) weights sum to ±146 304: the i16 registers must be
-    /// widened inside a position, both when every spike adds its row and when the delta adds them all after a silent step.
+    /// widened inside a position, both when every spike adds its row and when the delta adds them all after a silent step,
+    /// in the four-register walk (outputs 0–127) and the two-register one (128–159).
     /// </summary>
     [Theory]
     [MemberData(nameof(Choices))]
@@ -80,9 +83,10 @@ public class TemporalDeltaTests
         var input = new InputSpec(2, 6, 6, 8, FrameEncoding.Binary, SplitMode.Number, 1, 6, 6);
         var b = new ProgramBuilder("widening", input);
         int x = b.Lif("lif0", b.Conv2d("conv0", b.Input, 128, [.. Enumerable.Repeat((sbyte)127, 128 * 2 * 9)], Bias(random, 128)), [1], 32768);
-        sbyte[] weights = [.. Enumerable.Range(0, 64 * 128 * 9).Select(i => (sbyte)(i < 128 * 9 ? 127 : i < 2 * 128 * 9 ? -128 : random.Next(-4, 6)))];
-        x = b.Lif("lif1", b.Conv2d("conv1", x, 64, weights, Bias(random, 64)), [1 << 20], 32768);
-        b.Readout("head", b.ToTokens("tokens", x), 3, Weights(random, 3 * 64), Bias(random, 3));
+        sbyte Extreme(int o) => o is 0 or 128 ? (sbyte)127 : o is 1 or 129 ? (sbyte)-128 : (sbyte)random.Next(-4, 6);
+        sbyte[] weights = [.. Enumerable.Range(0, 160 * 128 * 9).Select(i => Extreme(i / (128 * 9)))];
+        x = b.Lif("lif1", b.Conv2d("conv1", x, 160, weights, Bias(random, 160)), [1 << 20], 32768);
+        b.Readout("head", b.ToTokens("tokens", x), 3, Weights(random, 3 * 160), Bias(random, 3));
         var verified = b.BuildVerified();
         var engine = new SimulationEngine(verified, SimdLevel.Avx512, ConvPass.Events, Enum.Parse<TemporalDelta>(choice));
         int frame = input.FrameLength;

@@ -424,6 +424,8 @@ internal sealed class Conv2dKernel : OpKernel
                 int o = 0;
                 if (fromLast)
                 {
+                    for (; o + 128 <= padded; o += 128)
+                        DeltaRows128(masks, previous, words, taps[..count], tapRows[..count], o, target, group);
                     for (; o + 64 <= padded; o += 64)
                         DeltaRows64(masks, previous, words, taps[..count], tapRows[..count], o, target, group);
                     if (o < padded)
@@ -431,6 +433,8 @@ internal sealed class Conv2dKernel : OpKernel
                     continue;
                 }
                 _bias.CopyTo(target);
+                for (; o + 128 <= padded; o += 128)
+                    MaskRows128(masks, words, taps[..count], tapRows[..count], o, target, group);
                 for (; o + 64 <= padded; o += 64)
                     MaskRows64(masks, words, taps[..count], tapRows[..count], o, target, group);
                 if (o < padded)
@@ -498,6 +502,47 @@ internal sealed class Conv2dKernel : OpKernel
     }
 
     /// <summary>
+    /// <see cref="MaskRows64"/> for 128 outputs in four registers: convs with 128 or more output channels walk each
+    /// position's bits once per 128 outputs instead of once per 64.
+    /// </summary>
+    private void MaskRows128(ReadOnlySpan<ulong> masks, int words, ReadOnlySpan<int> taps, ReadOnlySpan<int> tapRows, int o, Span<int> target, int group)
+    {
+        Vector512<short> n0 = default, n1 = default, n2 = default, n3 = default;
+        ref int t0 = ref target[o];
+        ref sbyte w0 = ref MemoryMarshal.GetArrayDataReference(_rows);
+        int left = group, channelStride = 9 * _padded;
+        for (int t = 0; t < taps.Length; t++)
+        {
+            ref sbyte tapBase = ref Unsafe.Add(ref w0, tapRows[t] + o);
+            for (int word = 0; word < words; word++)
+            {
+                ref sbyte wordBase = ref Unsafe.Add(ref tapBase, word * 64 * channelStride);
+                ulong spikes = masks[taps[t] + word];
+                if ((left -= BitOperations.PopCount(spikes)) < 0)
+                {
+                    WidenInto(ref t0, 0, ref n0);
+                    WidenInto(ref t0, 32, ref n1);
+                    WidenInto(ref t0, 64, ref n2);
+                    WidenInto(ref t0, 96, ref n3);
+                    left = group - BitOperations.PopCount(spikes);
+                }
+                for (ulong bits = spikes; bits != 0; bits &= bits - 1)
+                {
+                    ref sbyte row = ref Unsafe.Add(ref wordBase, BitOperations.TrailingZeroCount(bits) * channelStride);
+                    n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                    n1 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                    n2 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 64));
+                    n3 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 96));
+                }
+            }
+        }
+        WidenInto(ref t0, 0, ref n0);
+        WidenInto(ref t0, 32, ref n1);
+        WidenInto(ref t0, 64, ref n2);
+        WidenInto(ref t0, 96, ref n3);
+    }
+
+    /// <summary>
     /// Adds into <paramref name="target"/>[o..o+64) the rows of the spikes under <paramref name="taps"/>. The i16 sums are
     /// widened before a mask word whose spikes would take them past <paramref name="group"/> rows (≥ 255 for spikes, so a
     /// word's 64 always fit): one popcount per word instead of a countdown per row, which measured 40 % of the row add.
@@ -557,6 +602,46 @@ internal sealed class Conv2dKernel : OpKernel
             }
         }
         WidenInto(ref t0, 0, ref n0);
+    }
+
+    /// <summary><see cref="DeltaRows64"/> for 128 outputs in four registers (see <see cref="MaskRows128"/>).</summary>
+    private void DeltaRows128(ReadOnlySpan<ulong> masks, ReadOnlySpan<ulong> previous, int words, ReadOnlySpan<int> taps, ReadOnlySpan<int> tapRows, int o, Span<int> target, int group)
+    {
+        Vector512<short> n0 = default, n1 = default, n2 = default, n3 = default;
+        ref int t0 = ref target[o];
+        ref sbyte w0 = ref MemoryMarshal.GetArrayDataReference(_rows);
+        int left = group, channelStride = 9 * _padded;
+        for (int t = 0; t < taps.Length; t++)
+        {
+            ref sbyte tapBase = ref Unsafe.Add(ref w0, tapRows[t] + o);
+            for (int word = 0; word < words; word++)
+            {
+                ref sbyte wordBase = ref Unsafe.Add(ref tapBase, word * 64 * channelStride);
+                ulong now = masks[taps[t] + word], changes = now ^ previous[taps[t] + word];
+                if ((left -= BitOperations.PopCount(changes)) < 0)
+                {
+                    WidenInto(ref t0, 0, ref n0);
+                    WidenInto(ref t0, 32, ref n1);
+                    WidenInto(ref t0, 64, ref n2);
+                    WidenInto(ref t0, 96, ref n3);
+                    left = group - BitOperations.PopCount(changes);
+                }
+                for (ulong bits = changes; bits != 0; bits &= bits - 1)
+                {
+                    int c = BitOperations.TrailingZeroCount(bits);
+                    var sign = Vector512.Create((short)((int)(now >> c & 1) - 1));
+                    ref sbyte row = ref Unsafe.Add(ref wordBase, c * channelStride);
+                    n0 += (Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0)) ^ sign) - sign;
+                    n1 += (Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32)) ^ sign) - sign;
+                    n2 += (Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 64)) ^ sign) - sign;
+                    n3 += (Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 96)) ^ sign) - sign;
+                }
+            }
+        }
+        WidenInto(ref t0, 0, ref n0);
+        WidenInto(ref t0, 32, ref n1);
+        WidenInto(ref t0, 64, ref n2);
+        WidenInto(ref t0, 96, ref n3);
     }
 
     /// <summary>
