@@ -1019,13 +1019,27 @@ internal sealed class LinearKernel : OpKernel
         for (int n = 0; n < _tokens; n++)
         {
             TokenPlanes(input.AsSpan(n * inFeatures, inFeatures), mask, words);
-            ref int target = ref acc[n * outFeatures];
-            int o = 0;
-            for (; o + 128 <= outFeatures; o += 128)
-                Planes128(mask, default, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref b0, o), ref Unsafe.Add(ref target, o));
-            for (; o < outFeatures; o += 32)
-                Planes32(mask, default, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref b0, o), ref Unsafe.Add(ref target, o));
+            PlanesRow(mask, default, words, ref w0, ref b0, ref acc[n * outFeatures]);
         }
+    }
+
+    /// <summary>
+    /// One token's row of O outputs: <see cref="Planes128"/> per 128 outputs, then <see cref="Planes64"/> and
+    /// <see cref="Planes32"/>, so the token's bits are walked once per register group (a 64-output linear walks them once,
+    /// not twice).
+    /// </summary>
+    private void PlanesRow(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, ref sbyte w0, ref int origin, ref int target)
+    {
+        int o = 0, outFeatures = _outFeatures;
+        for (; o + 128 <= outFeatures; o += 128)
+            Planes128(mask, ended, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref origin, o), ref Unsafe.Add(ref target, o));
+        if (o + 64 <= outFeatures)
+        {
+            Planes64(mask, ended, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref origin, o), ref Unsafe.Add(ref target, o));
+            o += 64;
+        }
+        if (o < outFeatures)
+            Planes32(mask, ended, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref origin, o), ref Unsafe.Add(ref target, o));
     }
 
     /// <summary>
@@ -1071,12 +1085,7 @@ internal sealed class LinearKernel : OpKernel
                     subtract = ended;
                 }
             }
-            ref int origin = ref fromLast ? ref target : ref b0;
-            int o = 0;
-            for (; o + 128 <= outFeatures; o += 128)
-                Planes128(add, subtract, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref origin, o), ref Unsafe.Add(ref target, o));
-            for (; o < outFeatures; o += 32)
-                Planes32(add, subtract, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref origin, o), ref Unsafe.Add(ref target, o));
+            PlanesRow(add, subtract, words, ref w0, ref fromLast ? ref target : ref b0, ref target);
         }
         temporal.Advance();
     }
@@ -1143,6 +1152,38 @@ internal sealed class LinearKernel : OpKernel
         StoreBiased(n1, ref origin, ref target, 32);
         StoreBiased(n2, ref origin, ref target, 64);
         StoreBiased(n3, ref origin, ref target, 96);
+    }
+
+    /// <summary><see cref="Planes128"/> for 64 outputs.</summary>
+    private void Planes64(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, ref sbyte w, ref int origin, ref int target)
+    {
+        Vector512<short> n0 = default, n1 = default;
+        int stride = _padded;
+        for (int plane = mask.Length / words - 1; plane >= 0; plane--)
+        {
+            n0 += n0;
+            n1 += n1;
+            for (int word = 0; word < words; word++)
+            {
+                for (ulong bits = mask[plane * words + word]; bits != 0; bits &= bits - 1)
+                {
+                    ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
+                    n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                    n1 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                }
+            }
+        }
+        for (int word = 0; word < ended.Length; word++)
+        {
+            for (ulong bits = ended[word]; bits != 0; bits &= bits - 1)
+            {
+                ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
+                n0 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                n1 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+            }
+        }
+        StoreBiased(n0, ref origin, ref target, 0);
+        StoreBiased(n1, ref origin, ref target, 32);
     }
 
     /// <summary><see cref="Planes128"/> for 32 outputs.</summary>
