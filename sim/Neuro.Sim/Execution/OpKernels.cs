@@ -125,6 +125,18 @@ internal sealed class TemporalMasks(int words)
 
     /// <summary>The step took a path that keeps no masks (or a new sample starts): the next step adds all its rows.</summary>
     public void Invalidate() => Valid = false;
+
+    /// <summary>The spikes in <paramref name="now"/> and how many of its bits differ from <paramref name="before"/>.</summary>
+    public static (int Spikes, int Changes) Compare(ReadOnlySpan<ulong> now, ReadOnlySpan<ulong> before)
+    {
+        int spikes = 0, changes = 0;
+        for (int word = 0; word < now.Length; word++)
+        {
+            spikes += BitOperations.PopCount(now[word]);
+            changes += BitOperations.PopCount(now[word] ^ before[word]);
+        }
+        return (spikes, changes);
+    }
 }
 
 /// <summary>Whether spike-driven convs and linears add the temporal delta: by the step's measured work, or forced (tests).</summary>
@@ -473,13 +485,7 @@ internal sealed class Conv2dKernel : OpKernel
         long rows = 0, deltaRows = (long)UntransposeEvents * ((positions + PositionTile - 1) / PositionTile);
         for (int p = 0; p < positions; p++)
         {
-            int ones = 0, flips = 0;
-            for (int word = p * words; word < (p + 1) * words; word++)
-            {
-                ones += BitOperations.PopCount(masks[word]);
-                if (delta)
-                    flips += BitOperations.PopCount(masks[word] ^ previous[word]);
-            }
+            var (ones, flips) = TemporalMasks.Compare(masks.Slice(p * words, words), previous.Slice(p * words, words));
             (spiking[p], changed[p]) = (ones, flips);
             rows += (long)ones * _taps[p];
             deltaRows += (long)flips * _taps[p];
@@ -545,7 +551,8 @@ internal sealed class Conv2dKernel : OpKernel
     /// <summary>
     /// Adds into <paramref name="target"/>[o..o+64) the rows of the spikes under <paramref name="taps"/>. The i16 sums are
     /// widened before a mask word whose spikes would take them past <paramref name="group"/> rows (≥ 255 for spikes, so a
-    /// word's 64 always fit): one popcount per word instead of a countdown per row, which measured 40 % of the row add.
+    /// word's 64 always fit): one popcount per word instead of a countdown per row (in a stand-alone loop the countdown cost
+    /// 40 % of the row add; in the simulator the difference was within the noise).
     /// </summary>
     private void MaskRows64(ReadOnlySpan<ulong> masks, int words, ReadOnlySpan<int> taps, ReadOnlySpan<int> tapRows, int o, Span<int> target, int group)
     {
@@ -1067,12 +1074,7 @@ internal sealed class LinearKernel : OpKernel
             if (delta)
             {
                 ReadOnlySpan<ulong> before = previous.Slice(n * words, words);
-                int ones = 0, flips = 0;
-                for (int word = 0; word < words; word++)
-                {
-                    ones += BitOperations.PopCount(now[word]);
-                    flips += BitOperations.PopCount(now[word] ^ before[word]);
-                }
+                var (ones, flips) = TemporalMasks.Compare(now, before);
                 fromLast = _delta == TemporalDelta.Always || flips < ones;
                 if (fromLast)
                 {
