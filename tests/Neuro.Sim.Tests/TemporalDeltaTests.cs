@@ -97,6 +97,35 @@ public class TemporalDeltaTests
     }
 
     /// <summary>
+    /// A spike linear of 600 inputs, all spiking under weights of +127 (and −128) for some outputs: sums of +76 200
+    /// (−76 800) that the mask walk must widen into i32 every few mask words, when every row is added and when the delta
+    /// adds them all back after a silent step; the other outputs' small weights keep the sums of partial steps mixed.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Choices))]
+    public void Spike_linears_wider_than_int16_holds_widen_between_mask_words(string choice)
+    {
+        if (RowKernels.Best < SimdLevel.Avx512)
+            return;
+        var random = new SplitMix64(23);
+        var input = new InputSpec(2, 2, 3, 8, FrameEncoding.Binary, SplitMode.Number, 1, 3, 2);
+        var b = new ProgramBuilder("wide-linear", input);
+        int x = b.Lif("lif0", b.Conv2d("conv0", b.Input, 600, [.. Enumerable.Repeat((sbyte)127, 600 * 2 * 9)], Bias(random, 600)), [1], 32768);
+        sbyte Extreme(int o) => o is 0 or 64 ? (sbyte)127 : o is 1 or 65 ? (sbyte)-128 : (sbyte)random.Next(-40, 41);
+        sbyte[] weights = [.. Enumerable.Range(0, 96 * 600).Select(i => Extreme(i / 600))];
+        x = b.Lif("fc_lif", b.Linear("fc", b.ToTokens("tokens", x), 96, weights, Bias(random, 96)), [1 << 20], 32768);
+        b.Readout("head", x, 3, Weights(random, 3 * 96), Bias(random, 3));
+        var verified = b.BuildVerified();
+        var engine = new SimulationEngine(verified, SimdLevel.Avx512, ConvPass.ByWork, Enum.Parse<TemporalDelta>(choice));
+        int frame = input.FrameLength;
+        var sample = new byte[8 * frame];
+        foreach (int t in new[] { 1, 2, 4, 5, 7 })
+            Array.Fill(sample, (byte)1, t * frame, frame);
+        sample[3 * frame + 1] = 1;
+        BitExactnessTests.AssertSame(verified, engine, sample);
+    }
+
+    /// <summary>
     /// Binary input (2 channels) → conv → LIF → the spike conv under test → LIF → tokens → linear → LIF → readout, eight
     /// steps; low thresholds so the spike layers fire at every density.
     /// </summary>

@@ -916,9 +916,10 @@ internal sealed class Conv2dKernel : OpKernel
 
 /// <summary>
 /// Linear over tokens. Each token's events (found with a nonzero mask) add i8 weight rows [I][O padded] through
-/// <see cref="RowKernels.AccumulateSegments"/>, summing in i16 lanes as long as that is exact; with AVX-512, steps whose
-/// every token sum provably fits int16 take the whole-step bit-plane mask walk instead (<see cref="BitPlaneTokens"/>),
-/// and spike steps the temporal delta per token where fewer inputs changed than spike (<see cref="SpikeTokens"/>).
+/// <see cref="RowKernels.AccumulateSegments"/>, summing in i16 lanes as long as that is exact; with AVX-512, spike steps
+/// take the bit-mask walk with the temporal delta per token where fewer inputs changed than spike (<see cref="SpikeTokens"/>,
+/// widened into i32 every few mask words when I · max|w| passes int16), and steps of small counts whose every token sum
+/// provably fits int16 the bit-plane walk (<see cref="BitPlaneTokens"/>).
 /// No dense kernel: without an int8 dot-product instruction that .NET exposes on this CPU (no AVX-VNNI; .NET 10 has no AVX512-VNNI class), a
 /// dense i16 product (vpmaddwd, 32 products per 512-bit instruction) does at least as many instructions per output as
 /// adding the rows of the events (32 per instruction) at any density, and more below 100 %.
@@ -984,13 +985,13 @@ internal sealed class LinearKernel : OpKernel
         if (BitPlanes)
         {
             int max = SpikeProducts.MaxOf(input);
+            if (max <= 1)
+            {
+                SpikeTokens(temporal!, input, acc);
+                return;
+            }
             if ((long)_inFeatures * _maxAbsWeight * max <= short.MaxValue)
             {
-                if (max <= 1)
-                {
-                    SpikeTokens(temporal!, input, acc);
-                    return;
-                }
                 temporal!.Invalidate();
                 BitPlaneTokens(input, acc, 32 - BitOperations.LeadingZeroCount((uint)max));
                 return;
@@ -1026,34 +1027,48 @@ internal sealed class LinearKernel : OpKernel
         for (int n = 0; n < _tokens; n++)
         {
             TokenPlanes(input.AsSpan(n * inFeatures, inFeatures), mask, words);
-            PlanesRow(mask, default, words, ref w0, ref b0, ref acc[n * outFeatures]);
+            PlanesRow(mask, default, words, words, ref w0, ref b0, ref acc[n * outFeatures]);
         }
     }
 
     /// <summary>
     /// One token's row of O outputs: <see cref="Planes128"/> per 128 outputs, then <see cref="Planes64"/> and
     /// <see cref="Planes32"/>, so the token's bits are walked once per register group (a 64-output linear walks them once,
-    /// not twice).
+    /// not twice). The words are walked <paramref name="chunk"/> at a time, each chunk's i16 sums widened into the token's
+    /// i32 row before the next: the first chunk starts from <paramref name="origin"/>, later ones from the row itself.
     /// </summary>
-    private void PlanesRow(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, ref sbyte w0, ref int origin, ref int target)
+    private void PlanesRow(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, int chunk, ref sbyte w0, ref int origin, ref int target)
     {
-        int o = 0, outFeatures = _outFeatures;
-        for (; o + 128 <= outFeatures; o += 128)
-            Planes128(mask, ended, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref origin, o), ref Unsafe.Add(ref target, o));
-        if (o + 64 <= outFeatures)
+        int outFeatures = _outFeatures;
+        ref int from = ref origin;
+        for (int first = 0; first < words; first += chunk)
         {
-            Planes64(mask, ended, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref origin, o), ref Unsafe.Add(ref target, o));
-            o += 64;
+            int last = Math.Min(words, first + chunk), o = 0;
+            for (; o + 128 <= outFeatures; o += 128)
+                Planes128(mask, ended, words, first, last, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref from, o), ref Unsafe.Add(ref target, o));
+            if (o + 64 <= outFeatures)
+            {
+                Planes64(mask, ended, words, first, last, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref from, o), ref Unsafe.Add(ref target, o));
+                o += 64;
+            }
+            if (o < outFeatures)
+                Planes32(mask, ended, words, first, last, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref from, o), ref Unsafe.Add(ref target, o));
+            from = ref target;
         }
-        if (o < outFeatures)
-            Planes32(mask, ended, words, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref origin, o), ref Unsafe.Add(ref target, o));
     }
+
+    /// <summary>
+    /// Mask words per i16 chunk of a spike step: 64 inputs per word, each adding or (delta) subtracting one row of |w| ≤
+    /// max|w|, so a chunk's sum stays inside int16. A linear of I · max|w| ≤ 32767 is one chunk.
+    /// </summary>
+    private int SpikeChunk => Math.Max(1, short.MaxValue / (64 * Math.Max(1, _maxAbsWeight)));
 
     /// <summary>
     /// <see cref="BitPlaneTokens"/> for spikes (one plane), keeping every token's mask: when the last step also ran this
     /// pass, a token whose inputs changed less than they spike takes the temporal delta (<see cref="TemporalMasks"/>),
     /// starting from its last output and adding the rows of new spikes, subtracting those of ended ones. Every partial
-    /// sum is still a sum of at most I terms |w| ≤ max|w|, inside int16 by the same bound.
+    /// i16 sum is a sum of at most 64 terms |w| ≤ max|w| per mask word of its chunk (<see cref="SpikeChunk"/>): inside
+    /// int16 whatever I is.
     /// </summary>
     private void SpikeTokens(TemporalMasks temporal, byte[] input, int[] acc)
     {
@@ -1062,6 +1077,7 @@ internal sealed class LinearKernel : OpKernel
         bool delta = temporal.Valid && _delta != TemporalDelta.Never;
         ReadOnlySpan<ulong> previous = temporal.Previous;
         Span<ulong> started = stackalloc ulong[words], ended = stackalloc ulong[words];
+        int chunk = (long)inFeatures * _maxAbsWeight <= short.MaxValue ? words : SpikeChunk;
         ref sbyte w0 = ref MemoryMarshal.GetArrayDataReference(_rows);
         ref int b0 = ref MemoryMarshal.GetArrayDataReference(_bias);
         for (int n = 0; n < _tokens; n++)
@@ -1087,7 +1103,7 @@ internal sealed class LinearKernel : OpKernel
                     subtract = ended;
                 }
             }
-            PlanesRow(add, subtract, words, ref w0, ref fromLast ? ref target : ref b0, ref target);
+            PlanesRow(add, subtract, words, chunk, ref w0, ref fromLast ? ref target : ref b0, ref target);
         }
         temporal.Advance();
     }
@@ -1115,9 +1131,9 @@ internal sealed class LinearKernel : OpKernel
 
     /// <summary>
     /// target[0..128) = origin[0..128) + Σ over planes b (highest first) 2^b · Σ rows of mask plane b's bits − Σ rows of
-    /// <paramref name="ended"/>'s bits (only with one plane: the temporal delta).
+    /// <paramref name="ended"/>'s bits (only with one plane: the temporal delta), over the mask words [first, last).
     /// </summary>
-    private void Planes128(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, ref sbyte w, ref int origin, ref int target)
+    private void Planes128(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, int first, int last, ref sbyte w, ref int origin, ref int target)
     {
         Vector512<short> n0 = default, n1 = default, n2 = default, n3 = default;
         int stride = _padded;
@@ -1127,7 +1143,7 @@ internal sealed class LinearKernel : OpKernel
             n1 += n1;
             n2 += n2;
             n3 += n3;
-            for (int word = 0; word < words; word++)
+            for (int word = first; word < last; word++)
             {
                 for (ulong bits = mask[plane * words + word]; bits != 0; bits &= bits - 1)
                 {
@@ -1139,7 +1155,7 @@ internal sealed class LinearKernel : OpKernel
                 }
             }
         }
-        for (int word = 0; word < ended.Length; word++)
+        for (int word = first; word < Math.Min(last, ended.Length); word++)
         {
             for (ulong bits = ended[word]; bits != 0; bits &= bits - 1)
             {
@@ -1157,7 +1173,7 @@ internal sealed class LinearKernel : OpKernel
     }
 
     /// <summary><see cref="Planes128"/> for 64 outputs.</summary>
-    private void Planes64(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, ref sbyte w, ref int origin, ref int target)
+    private void Planes64(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, int first, int last, ref sbyte w, ref int origin, ref int target)
     {
         Vector512<short> n0 = default, n1 = default;
         int stride = _padded;
@@ -1165,7 +1181,7 @@ internal sealed class LinearKernel : OpKernel
         {
             n0 += n0;
             n1 += n1;
-            for (int word = 0; word < words; word++)
+            for (int word = first; word < last; word++)
             {
                 for (ulong bits = mask[plane * words + word]; bits != 0; bits &= bits - 1)
                 {
@@ -1175,7 +1191,7 @@ internal sealed class LinearKernel : OpKernel
                 }
             }
         }
-        for (int word = 0; word < ended.Length; word++)
+        for (int word = first; word < Math.Min(last, ended.Length); word++)
         {
             for (ulong bits = ended[word]; bits != 0; bits &= bits - 1)
             {
@@ -1189,20 +1205,20 @@ internal sealed class LinearKernel : OpKernel
     }
 
     /// <summary><see cref="Planes128"/> for 32 outputs.</summary>
-    private void Planes32(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, ref sbyte w, ref int origin, ref int target)
+    private void Planes32(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, int first, int last, ref sbyte w, ref int origin, ref int target)
     {
         Vector512<short> n0 = default;
         int stride = _padded;
         for (int plane = mask.Length / words - 1; plane >= 0; plane--)
         {
             n0 += n0;
-            for (int word = 0; word < words; word++)
+            for (int word = first; word < last; word++)
             {
                 for (ulong bits = mask[plane * words + word]; bits != 0; bits &= bits - 1)
                     n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride)));
             }
         }
-        for (int word = 0; word < ended.Length; word++)
+        for (int word = first; word < Math.Min(last, ended.Length); word++)
         {
             for (ulong bits = ended[word]; bits != 0; bits &= bits - 1)
                 n0 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride)));
