@@ -34,7 +34,10 @@ internal abstract class OpKernel
     /// <summary>Length of the input masks the op keeps from one step to the next (<see cref="TemporalMasks"/>), or 0.</summary>
     public virtual int TemporalWords => 0;
 
-    /// <summary>The op's position in the program: its <see cref="Workspace.Temporal"/> slot.</summary>
+    /// <summary>i32 the op keeps to itself in every workspace (<see cref="Workspace.Private"/>), zero at first and left as the op leaves it.</summary>
+    public virtual int PrivateInts => 0;
+
+    /// <summary>The op's position in the program: its <see cref="Workspace.Temporal"/> and <see cref="Workspace.Private"/> slot.</summary>
     public int Index { get; set; }
 
     protected static void FillBias(Span<int> acc, int[]? bias)
@@ -61,6 +64,7 @@ internal sealed class Workspace
         ByteTemp = new byte[Math.Max(1, kernels.Max(k => k.ByteScratch))];
         PersistentBuffers = [.. Enumerable.Range(0, program.Buffers.Length).Where(b => program.Buffers[b].Kind == BufferKind.Persistent)];
         Temporal = [.. kernels.Select(k => k.TemporalWords > 0 ? new TemporalMasks(k.TemporalWords) : null)];
+        Private = [.. kernels.Select(k => k.PrivateInts > 0 ? new int[k.PrivateInts] : null)];
     }
 
     public byte[][] Bytes { get; }
@@ -81,6 +85,9 @@ internal sealed class Workspace
 
     /// <summary>Per op (by <see cref="OpKernel.Index"/>), the input masks it keeps between steps, or null.</summary>
     public TemporalMasks?[] Temporal { get; }
+
+    /// <summary>Per op (by <see cref="OpKernel.Index"/>), the i32 it keeps to itself, or null.</summary>
+    public int[]?[] Private { get; }
 
     /// <summary>The logits the Readout computed at the last step of the current sample.</summary>
     public int[] Logits { get; set; } = [];
@@ -301,7 +308,7 @@ internal sealed class Conv2dKernel : OpKernel
         if (_pass == ConvPass.ByWork ? events * ScatterBelow < positions : _pass == ConvPass.Scatter)
         {
             temporal?.Invalidate();
-            Scatter(input, eventPosition, channelStart, acc);
+            Scatter(ws, input, eventPosition, channelStart, acc);
             return;
         }
         // Estimated cycles of each pass (fitted to the presets' convs on AVX-512): the event pass costs per 32-lane row add
@@ -880,35 +887,55 @@ internal sealed class Conv2dKernel : OpKernel
 
     /// <summary>
     /// Very sparse inputs (fewer than one event per <see cref="ScatterBelow"/> positions, e.g. a count-framed first layer
-    /// at 2 %) scatter each event straight into the [O, H, W] accumulator, one output plane at a time so that the plane
-    /// being written stays in cache: the output-stationary pass would spend its time visiting empty positions and
-    /// transposing.
+    /// at 2 %) are scattered one output row at a time: each event in the three input rows that reach output row r adds
+    /// its value times the i8 row of its tap (widened to i32) into a [W][O padded] band that stays in L1 and is zero
+    /// between rows (<see cref="OpKernel.PrivateInts"/>); the band then gets the bias, is transposed 16 positions at a time
+    /// into the [O, H, W] planes and is zeroed. The output-stationary pass would spend its time visiting empty positions;
+    /// scattering into the planes themselves cost a scalar read-modify-write per output channel and tap of every event in
+    /// planes larger than L1, and a whole-map position-major buffer a round trip of it through L3.
     /// </summary>
     public const int ScatterBelow = 4;
 
-    private void Scatter(byte[] input, ReadOnlySpan<int> eventPosition, ReadOnlySpan<int> channelStart, int[] acc)
+    /// <summary>The scatter pass's [W][O padded] band and its per-channel event cursors.</summary>
+    public override int PrivateInts => _width * _padded + _channels;
+
+    private void Scatter(Workspace ws, byte[] input, ReadOnlySpan<int> eventPosition, ReadOnlySpan<int> channelStart, int[] acc)
     {
-        int positions = _height * _width, width = _width, height = _height, padded = _padded;
-        for (int o = 0; o < _outChannels; o++)
+        int positions = _height * _width, width = _width, padded = _padded;
+        int[] band = ws.Private[Index]!;
+        Span<int> cursor = band.AsSpan(width * padded, _channels);
+        channelStart[.._channels].CopyTo(cursor);
+        ref int b0 = ref MemoryMarshal.GetArrayDataReference(band);
+        ref sbyte w0 = ref MemoryMarshal.GetArrayDataReference(_rows);
+        for (int r = 0; r < _height; r++)
         {
-            Span<int> plane = acc.AsSpan(o * positions, positions);
-            plane.Fill(_bias[o]);
+            int above = (r - 1) * width, below = (r + 2) * width;
             for (int c = 0; c < _channels; c++)
             {
                 ReadOnlySpan<byte> source = input.AsSpan(c * positions, positions);
-                ReadOnlySpan<sbyte> taps = _rows.AsSpan(c * 9 * padded + o);
-                foreach (int p in eventPosition[channelStart[c]..channelStart[c + 1]])
+                ref sbyte channel = ref Unsafe.Add(ref w0, c * 9 * padded);
+                int e = cursor[c], end = channelStart[c + 1];
+                while (e < end && eventPosition[e] < above)
+                    e++;
+                cursor[c] = e;
+                for (; e < end && eventPosition[e] < below; e++)
                 {
-                    int y = p / width, x = p - y * width, value = source[p];
-                    // Output (y − ky + 1, x − kx + 1) receives tap (ky, kx); rows and columns past the border are skipped.
-                    int kyFirst = y == height - 1 ? 1 : 0, kyEnd = y == 0 ? 2 : 3, kxFirst = x == width - 1 ? 1 : 0, kxEnd = x == 0 ? 2 : 3;
-                    for (int ky = kyFirst; ky < kyEnd; ky++)
-                    {
-                        int row = (y - ky + 1) * width + x + 1;
-                        for (int kx = kxFirst; kx < kxEnd; kx++)
-                            plane[row - kx] += taps[(ky * 3 + kx) * padded] * value;
-                    }
+                    // Input (y, x) reaches output (r, x − kx + 1) through tap (y − r + 1, kx); columns past the border are skipped.
+                    int p = eventPosition[e], y = p / width, x = p - y * width, value = source[p];
+                    int kxFirst = x == width - 1 ? 1 : 0, kxEnd = x == 0 ? 2 : 3;
+                    ref sbyte tapRow = ref Unsafe.Add(ref channel, (y - r + 1) * 3 * padded);
+                    for (int kx = kxFirst; kx < kxEnd; kx++)
+                        RowKernels.AddScaledRow(ref Unsafe.Add(ref b0, (x - kx + 1) * padded), ref Unsafe.Add(ref tapRow, kx * padded), padded, value, _level);
                 }
+            }
+            for (int first = 0; first < width; first += PositionTile)
+            {
+                int tiled = Math.Min(PositionTile, width - first);
+                Span<int> tile = band.AsSpan(first * padded, tiled * padded);
+                for (int i = 0; i < tiled; i++)
+                    RowKernels.AddRow(tile.Slice(i * padded, padded), _bias, _level);
+                RowKernels.TransposeTile(tile, tiled, padded, _outChannels, acc, positions, r * width + first, _level);
+                tile.Clear();
             }
         }
     }

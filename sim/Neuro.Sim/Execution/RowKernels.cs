@@ -467,6 +467,42 @@ internal static class RowKernels
         narrow.Clear();
     }
 
+    /// <summary>acc[0..length) += value · row[0..length): an i8 row widened to i32 as it loads, 16 lanes per 512-bit add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddScaledRow(ref int acc, ref sbyte row, int length, int value, SimdLevel level)
+    {
+        int o = 0;
+        if (level == SimdLevel.Avx512)
+        {
+            var scale = Vector512.Create(value);
+            for (; o + 16 <= length; o += 16)
+                (Vector512.LoadUnsafe(ref acc, (nuint)o) + Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, o))) * scale).StoreUnsafe(ref acc, (nuint)o);
+        }
+        else if (level == SimdLevel.Avx2)
+        {
+            var scale = Vector256.Create(value);
+            for (; o + 8 <= length; o += 8)
+                (Vector256.LoadUnsafe(ref acc, (nuint)o) + Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, o))) * scale).StoreUnsafe(ref acc, (nuint)o);
+        }
+        for (; o < length; o++)
+            Unsafe.Add(ref acc, o) += Unsafe.Add(ref row, o) * value;
+    }
+
+    /// <summary>acc[i] += row[i] for every i &lt; acc.Length.</summary>
+    public static void AddRow(Span<int> acc, ReadOnlySpan<int> row, SimdLevel level)
+    {
+        int o = 0;
+        ref int a0 = ref MemoryMarshal.GetReference(acc);
+        ref int r0 = ref MemoryMarshal.GetReference(row);
+        if (level == SimdLevel.Avx512)
+        {
+            for (; o + 16 <= acc.Length; o += 16)
+                (Vector512.LoadUnsafe(ref a0, (nuint)o) + Vector512.LoadUnsafe(ref r0, (nuint)o)).StoreUnsafe(ref a0, (nuint)o);
+        }
+        for (; o < acc.Length; o++)
+            Unsafe.Add(ref a0, o) += Unsafe.Add(ref r0, o);
+    }
+
     /// <summary>
     /// planes[o · planeLength + first + i] = tile[i · stride + o] for i &lt; <paramref name="count"/> (≤ 16 positions) and
     /// o &lt; <paramref name="channels"/>: an accumulator tile of output positions into [O, H, W] planes. With AVX-512 a full
@@ -518,34 +554,54 @@ internal static class RowKernels
     /// </summary>
     private static void Transpose16x16(ref int source, int sourceStride, ref int target, int targetStride)
     {
-        Span<Vector512<int>> r = stackalloc Vector512<int>[16];
-        for (int i = 0; i < 16; i += 2)
-        {
-            var a = Vector512.LoadUnsafe(ref source, (nuint)(i * sourceStride));
-            var b = Vector512.LoadUnsafe(ref source, (nuint)((i + 1) * sourceStride));
-            r[i] = Avx512F.UnpackLow(a, b);
-            r[i + 1] = Avx512F.UnpackHigh(a, b);
-        }
-        Span<Vector512<int>> u = stackalloc Vector512<int>[16];
-        for (int k = 0; k < 16; k += 4)
-        {
-            var (t0, t1, t2, t3) = (r[k].AsInt64(), r[k + 1].AsInt64(), r[k + 2].AsInt64(), r[k + 3].AsInt64());
-            u[k] = Avx512F.UnpackLow(t0, t2).AsInt32();
-            u[k + 1] = Avx512F.UnpackHigh(t0, t2).AsInt32();
-            u[k + 2] = Avx512F.UnpackLow(t1, t3).AsInt32();
-            u[k + 3] = Avx512F.UnpackHigh(t1, t3).AsInt32();
-        }
-        for (int m = 0; m < 4; m++)
-        {
-            var even = Avx512F.Shuffle4x128(u[m], u[4 + m], 0x88);
-            var odd = Avx512F.Shuffle4x128(u[m], u[4 + m], 0xDD);
-            var evenHigh = Avx512F.Shuffle4x128(u[8 + m], u[12 + m], 0x88);
-            var oddHigh = Avx512F.Shuffle4x128(u[8 + m], u[12 + m], 0xDD);
-            Avx512F.Shuffle4x128(even, evenHigh, 0x88).StoreUnsafe(ref target, (nuint)(m * targetStride));
-            Avx512F.Shuffle4x128(odd, oddHigh, 0x88).StoreUnsafe(ref target, (nuint)((4 + m) * targetStride));
-            Avx512F.Shuffle4x128(even, evenHigh, 0xDD).StoreUnsafe(ref target, (nuint)((8 + m) * targetStride));
-            Avx512F.Shuffle4x128(odd, oddHigh, 0xDD).StoreUnsafe(ref target, (nuint)((12 + m) * targetStride));
-        }
+        // Every stage in registers: as stackalloc'd arrays of 16 vectors the stages went through zeroed stack memory.
+        nuint stride = (nuint)sourceStride;
+        var (r0, r1) = Interleave32(ref source, 0, stride);
+        var (r2, r3) = Interleave32(ref source, 2, stride);
+        var (r4, r5) = Interleave32(ref source, 4, stride);
+        var (r6, r7) = Interleave32(ref source, 6, stride);
+        var (r8, r9) = Interleave32(ref source, 8, stride);
+        var (r10, r11) = Interleave32(ref source, 10, stride);
+        var (r12, r13) = Interleave32(ref source, 12, stride);
+        var (r14, r15) = Interleave32(ref source, 14, stride);
+        var (u0, u1, u2, u3) = Interleave64(r0, r1, r2, r3);
+        var (u4, u5, u6, u7) = Interleave64(r4, r5, r6, r7);
+        var (u8, u9, u10, u11) = Interleave64(r8, r9, r10, r11);
+        var (u12, u13, u14, u15) = Interleave64(r12, r13, r14, r15);
+        nuint targetRow = (nuint)targetStride;
+        StoreLanes(u0, u4, u8, u12, ref target, 0, targetRow);
+        StoreLanes(u1, u5, u9, u13, ref target, 1, targetRow);
+        StoreLanes(u2, u6, u10, u14, ref target, 2, targetRow);
+        StoreLanes(u3, u7, u11, u15, ref target, 3, targetRow);
+    }
+
+    /// <summary>Rows i and i + 1 interleaved by 32-bit lanes within each 128-bit block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<int>, Vector512<int>) Interleave32(ref int source, nuint i, nuint stride)
+    {
+        var a = Vector512.LoadUnsafe(ref source, i * stride);
+        var b = Vector512.LoadUnsafe(ref source, (i + 1) * stride);
+        return (Avx512F.UnpackLow(a, b), Avx512F.UnpackHigh(a, b));
+    }
+
+    /// <summary>Four interleaved rows regrouped by 64-bit lanes: each 128-bit block then holds one column of four rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<int>, Vector512<int>, Vector512<int>, Vector512<int>) Interleave64(Vector512<int> r0, Vector512<int> r1, Vector512<int> r2, Vector512<int> r3) =>
+        (Avx512F.UnpackLow(r0.AsInt64(), r2.AsInt64()).AsInt32(), Avx512F.UnpackHigh(r0.AsInt64(), r2.AsInt64()).AsInt32(),
+         Avx512F.UnpackLow(r1.AsInt64(), r3.AsInt64()).AsInt32(), Avx512F.UnpackHigh(r1.AsInt64(), r3.AsInt64()).AsInt32());
+
+    /// <summary>Output rows m, 4 + m, 8 + m and 12 + m from the 128-bit blocks of the four row groups.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLanes(Vector512<int> g0, Vector512<int> g1, Vector512<int> g2, Vector512<int> g3, ref int target, nuint m, nuint stride)
+    {
+        var even = Avx512F.Shuffle4x128(g0, g1, 0x88);
+        var odd = Avx512F.Shuffle4x128(g0, g1, 0xDD);
+        var evenHigh = Avx512F.Shuffle4x128(g2, g3, 0x88);
+        var oddHigh = Avx512F.Shuffle4x128(g2, g3, 0xDD);
+        Avx512F.Shuffle4x128(even, evenHigh, 0x88).StoreUnsafe(ref target, m * stride);
+        Avx512F.Shuffle4x128(odd, oddHigh, 0x88).StoreUnsafe(ref target, (4 + m) * stride);
+        Avx512F.Shuffle4x128(even, evenHigh, 0xDD).StoreUnsafe(ref target, (8 + m) * stride);
+        Avx512F.Shuffle4x128(odd, oddHigh, 0xDD).StoreUnsafe(ref target, (12 + m) * stride);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
