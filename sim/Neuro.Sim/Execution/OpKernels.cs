@@ -1017,10 +1017,11 @@ internal sealed class LinearKernel : OpKernel
                 SpikeTokens(temporal!, input, acc);
                 return;
             }
-            if ((long)_inFeatures * _maxAbsWeight * max <= short.MaxValue)
+            int chunk = ChunkWords(max);
+            if (chunk > 0)
             {
                 temporal!.Invalidate();
-                BitPlaneTokens(input, acc, 32 - BitOperations.LeadingZeroCount((uint)max));
+                BitPlaneTokens(input, acc, 32 - BitOperations.LeadingZeroCount((uint)max), chunk);
                 return;
             }
         }
@@ -1037,14 +1038,16 @@ internal sealed class LinearKernel : OpKernel
     }
 
     /// <summary>
-    /// The whole step when O is a multiple of 32 and no token's sum can leave int16 (I · max|w| · max value ≤ 32767: spikes,
-    /// or the small counts a residual add of spikes makes): each token's values are split into
-    /// <paramref name="planes"/> bit planes, each a nonzero mask (64 bytes per compare) walked with tzcnt straight into
-    /// i16 registers of up to 128 outputs, highest plane first, doubling between planes (Horner: every partial sum is a
-    /// sum of |w| · (v ≫ b) terms, inside the bound), then widened, biased and stored into the token's output row: no
-    /// event list, no multiply, no padded copy, no call chain per token.
+    /// The whole step when O is a multiple of 32 and the values are small counts (a residual add of spikes makes 0–2):
+    /// each token's values are split into <paramref name="planes"/> bit planes, each a nonzero mask (64 bytes per compare)
+    /// walked with tzcnt straight into i16 registers of up to 128 outputs, highest plane first, doubling between planes
+    /// (Horner: every partial sum is a sum of |w| · (v ≫ b) terms), <paramref name="chunk"/> mask words at a time so that
+    /// the sum stays inside int16 (<see cref="ChunkWords"/>), then widened, biased and stored into the token's output row:
+    /// no event list, no multiply, no padded copy, no call chain per token. 2-256's q, k, v and fc1 read residual sums
+    /// (0–2, I · max|w| · 2 past int16) and took event lists before the chunks (interleaved A/B: q, k, v 1.2–1.7 → 0.8–1.1
+    /// ms, the first fc1 4.6 → 3.6–3.9 ms; the second, 79 % nonzero, within the noise).
     /// </summary>
-    private void BitPlaneTokens(byte[] input, int[] acc, int planes)
+    private void BitPlaneTokens(byte[] input, int[] acc, int planes, int chunk)
     {
         int inFeatures = _inFeatures, outFeatures = _outFeatures, words = (inFeatures + 63) / 64;
         Span<ulong> mask = stackalloc ulong[Math.Max(1, planes * words)];
@@ -1054,7 +1057,7 @@ internal sealed class LinearKernel : OpKernel
         for (int n = 0; n < _tokens; n++)
         {
             TokenPlanes(input.AsSpan(n * inFeatures, inFeatures), mask, words);
-            PlanesRow(mask, default, words, words, ref w0, ref b0, ref acc[n * outFeatures]);
+            PlanesRow(mask, default, words, chunk, ref w0, ref b0, ref acc[n * outFeatures]);
         }
     }
 
@@ -1085,16 +1088,22 @@ internal sealed class LinearKernel : OpKernel
     }
 
     /// <summary>
-    /// Mask words per i16 chunk of a spike step: 64 inputs per word, each adding or (delta) subtracting one row of |w| ≤
-    /// max|w|, so a chunk's sum stays inside int16. A linear of I · max|w| ≤ 32767 is one chunk.
+    /// Mask words per i16 chunk of a step whose values are at most <paramref name="max"/>: 64 inputs per word, each adding
+    /// (or, in the delta, subtracting) at most max · max|w|, so a chunk's sum stays inside int16; a linear of
+    /// I · max|w| · max ≤ 32767 is one chunk. 0 when not even one word fits (values of 5 and more under |w| = 127).
     /// </summary>
-    private int SpikeChunk => Math.Max(1, short.MaxValue / (64 * Math.Max(1, _maxAbsWeight)));
+    private int ChunkWords(int max)
+    {
+        int words = MaskWords;
+        long bound = (long)Math.Max(1, _maxAbsWeight) * Math.Max(1, max);
+        return _inFeatures * bound <= short.MaxValue ? words : (int)Math.Min(words, short.MaxValue / (64 * bound));
+    }
 
     /// <summary>
     /// <see cref="BitPlaneTokens"/> for spikes (one plane), keeping every token's mask: when the last step also ran this
     /// pass, a token whose inputs changed less than they spike takes the temporal delta (<see cref="TemporalMasks"/>),
     /// starting from its last output and adding the rows of new spikes, subtracting those of ended ones. Every partial
-    /// i16 sum is a sum of at most 64 terms |w| ≤ max|w| per mask word of its chunk (<see cref="SpikeChunk"/>): inside
+    /// i16 sum is a sum of at most 64 terms |w| ≤ max|w| per mask word of its chunk (<see cref="ChunkWords"/>): inside
     /// int16 whatever I is.
     /// </summary>
     private void SpikeTokens(TemporalMasks temporal, byte[] input, int[] acc)
@@ -1104,7 +1113,7 @@ internal sealed class LinearKernel : OpKernel
         bool delta = temporal.Valid && _delta != TemporalDelta.Never;
         ReadOnlySpan<ulong> previous = temporal.Previous;
         Span<ulong> started = stackalloc ulong[words], ended = stackalloc ulong[words];
-        int chunk = (long)inFeatures * _maxAbsWeight <= short.MaxValue ? words : SpikeChunk;
+        int chunk = ChunkWords(1);
         ref sbyte w0 = ref MemoryMarshal.GetArrayDataReference(_rows);
         ref int b0 = ref MemoryMarshal.GetArrayDataReference(_bias);
         for (int n = 0; n < _tokens; n++)
