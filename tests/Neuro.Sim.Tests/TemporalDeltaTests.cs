@@ -100,15 +100,16 @@ public class TemporalDeltaTests
     /// A spike linear of 600 inputs, all spiking under weights of +127 (and −128) for some outputs: sums of +76 200
     /// (−76 800) that the mask walk must widen into i32 every few mask words, when every row is added and when the delta
     /// adds them all back after a silent step; the other outputs' small weights keep the sums of partial steps mixed.
-    /// With <paramref name="residual"/> the linear reads spikes plus themselves (a residual add: values 0 and 2), the
-    /// bit-plane walk's case, with sums of +152 400 (−153 600).
+    /// With <paramref name="residuals"/> adds of the spikes to themselves the linear reads counts (values 0 and
+    /// residuals + 1: two or three bit planes), the bit-plane walk's case, with sums up to +457 200 (−460 800).
     /// </summary>
     [Theory]
-    [InlineData("ByWork", false)]
-    [InlineData("Always", false)]
-    [InlineData("Never", false)]
-    [InlineData("ByWork", true)]
-    public void Linears_wider_than_int16_holds_widen_between_mask_words(string choice, bool residual)
+    [InlineData("ByWork", 0)]
+    [InlineData("Always", 0)]
+    [InlineData("Never", 0)]
+    [InlineData("ByWork", 1)]
+    [InlineData("ByWork", 5)]
+    public void Linears_wider_than_int16_holds_widen_between_mask_words(string choice, int residuals)
     {
         if (RowKernels.Best < SimdLevel.Avx512)
             return;
@@ -118,9 +119,9 @@ public class TemporalDeltaTests
         int x = b.Lif("lif0", b.Conv2d("conv0", b.Input, 600, [.. Enumerable.Repeat((sbyte)127, 600 * 2 * 9)], Bias(random, 600)), [1], 32768);
         sbyte Extreme(int o) => o is 0 or 64 ? (sbyte)127 : o is 1 or 65 ? (sbyte)-128 : (sbyte)random.Next(-40, 41);
         sbyte[] weights = [.. Enumerable.Range(0, 96 * 600).Select(i => Extreme(i / 600))];
-        x = b.ToTokens("tokens", x);
-        if (residual)
-            x = b.Add("residual", x, x);
+        int spikes = x = b.ToTokens("tokens", x);
+        for (int r = 0; r < residuals; r++)
+            x = b.Add($"residual{r}", x, spikes);
         x = b.Lif("fc_lif", b.Linear("fc", x, 96, weights, Bias(random, 96)), [1 << 20], 32768);
         b.Readout("head", x, 3, Weights(random, 3 * 96), Bias(random, 3));
         var verified = b.BuildVerified();

@@ -1017,13 +1017,9 @@ internal sealed class LinearKernel : OpKernel
                 SpikeTokens(temporal!, input, acc);
                 return;
             }
-            int chunk = ChunkWords(max);
-            if (chunk > 0)
-            {
-                temporal!.Invalidate();
-                BitPlaneTokens(input, acc, 32 - BitOperations.LeadingZeroCount((uint)max), chunk);
-                return;
-            }
+            temporal!.Invalidate();
+            BitPlaneTokens(input, acc, 32 - BitOperations.LeadingZeroCount((uint)max));
+            return;
         }
         temporal?.Invalidate();
         Span<int> padded = ws.IntTemp.AsSpan(0, _padded);
@@ -1038,16 +1034,15 @@ internal sealed class LinearKernel : OpKernel
     }
 
     /// <summary>
-    /// The whole step when O is a multiple of 32 and the values are small counts (a residual add of spikes makes 0–2):
-    /// each token's values are split into <paramref name="planes"/> bit planes, each a nonzero mask (64 bytes per compare)
-    /// walked with tzcnt straight into i16 registers of up to 128 outputs, highest plane first, doubling between planes
-    /// (Horner: every partial sum is a sum of |w| · (v ≫ b) terms), <paramref name="chunk"/> mask words at a time so that
-    /// the sum stays inside int16 (<see cref="ChunkWords"/>), then widened, biased and stored into the token's output row:
-    /// no event list, no multiply, no padded copy, no call chain per token. 2-256's q, k, v and fc1 read residual sums
-    /// (0–2, I · max|w| · 2 past int16) and took event lists before the chunks (interleaved A/B: q, k, v 1.2–1.7 → 0.8–1.1
-    /// ms, the first fc1 4.6 → 3.6–3.9 ms; the second, 79 % nonzero, within the noise).
+    /// The whole step when O is a multiple of 32 and the values are counts (a residual add of spikes makes 0–2, a chain
+    /// of them more): each token's values are split into <paramref name="planes"/> bit planes, each a nonzero mask (64
+    /// bytes per compare) walked with tzcnt straight into i16 registers of up to 128 outputs, <see cref="ChunkWords"/> mask
+    /// words at a time so that every i16 sum stays exact, each chunk widened into i32 registers that double between planes
+    /// (Horner, highest plane first), then biased and stored into the token's output row: no event list, no multiply, no
+    /// padded copy, no call chain per token. 2-256's q, k, v and fc1 read residual sums of 0–5 and took event lists with a
+    /// multiply per row before the chunks (interleaved A/B: q, k, v 1.2–1.7 → 0.8–1.1 ms, the first fc1 4.6 → 3.6–3.9 ms).
     /// </summary>
-    private void BitPlaneTokens(byte[] input, int[] acc, int planes, int chunk)
+    private void BitPlaneTokens(byte[] input, int[] acc, int planes)
     {
         int inFeatures = _inFeatures, outFeatures = _outFeatures, words = (inFeatures + 63) / 64;
         Span<ulong> mask = stackalloc ulong[Math.Max(1, planes * words)];
@@ -1057,47 +1052,34 @@ internal sealed class LinearKernel : OpKernel
         for (int n = 0; n < _tokens; n++)
         {
             TokenPlanes(input.AsSpan(n * inFeatures, inFeatures), mask, words);
-            PlanesRow(mask, default, words, chunk, ref w0, ref b0, ref acc[n * outFeatures]);
+            PlanesRow(mask, default, words, ref w0, ref b0, ref acc[n * outFeatures]);
         }
     }
 
     /// <summary>
     /// One token's row of O outputs: <see cref="Planes128"/> per 128 outputs, then <see cref="Planes64"/> and
     /// <see cref="Planes32"/>, so the token's bits are walked once per register group (a 64-output linear walks them once,
-    /// not twice). The words are walked <paramref name="chunk"/> at a time, each chunk's i16 sums widened into the token's
-    /// i32 row before the next: the first chunk starts from <paramref name="origin"/>, later ones from the row itself.
+    /// not twice).
     /// </summary>
-    private void PlanesRow(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, int chunk, ref sbyte w0, ref int origin, ref int target)
+    private void PlanesRow(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, ref sbyte w0, ref int origin, ref int target)
     {
-        int outFeatures = _outFeatures;
-        ref int from = ref origin;
-        for (int first = 0; first < words; first += chunk)
+        int o = 0, outFeatures = _outFeatures, chunk = ChunkWords;
+        for (; o + 128 <= outFeatures; o += 128)
+            Planes128(mask, ended, words, chunk, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref origin, o), ref Unsafe.Add(ref target, o));
+        if (o + 64 <= outFeatures)
         {
-            int last = Math.Min(words, first + chunk), o = 0;
-            for (; o + 128 <= outFeatures; o += 128)
-                Planes128(mask, ended, words, first, last, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref from, o), ref Unsafe.Add(ref target, o));
-            if (o + 64 <= outFeatures)
-            {
-                Planes64(mask, ended, words, first, last, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref from, o), ref Unsafe.Add(ref target, o));
-                o += 64;
-            }
-            if (o < outFeatures)
-                Planes32(mask, ended, words, first, last, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref from, o), ref Unsafe.Add(ref target, o));
-            from = ref target;
+            Planes64(mask, ended, words, chunk, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref origin, o), ref Unsafe.Add(ref target, o));
+            o += 64;
         }
+        if (o < outFeatures)
+            Planes32(mask, ended, words, chunk, ref Unsafe.Add(ref w0, o), ref Unsafe.Add(ref origin, o), ref Unsafe.Add(ref target, o));
     }
 
     /// <summary>
-    /// Mask words per i16 chunk of a step whose values are at most <paramref name="max"/>: 64 inputs per word, each adding
-    /// (or, in the delta, subtracting) at most max · max|w|, so a chunk's sum stays inside int16; a linear of
-    /// I · max|w| · max ≤ 32767 is one chunk. 0 when not even one word fits (values of 5 and more under |w| = 127).
+    /// Mask words whose rows one i16 sum may take: 64 inputs per word, each adding (or, in the delta, subtracting) one row
+    /// of |w| ≤ max|w| per bit plane, so a chunk's sum stays inside int16 whatever the values are (4 words under |w| ≤ 127).
     /// </summary>
-    private int ChunkWords(int max)
-    {
-        int words = MaskWords;
-        long bound = (long)Math.Max(1, _maxAbsWeight) * Math.Max(1, max);
-        return _inFeatures * bound <= short.MaxValue ? words : (int)Math.Min(words, short.MaxValue / (64 * bound));
-    }
+    private int ChunkWords => Math.Max(1, short.MaxValue / (64 * Math.Max(1, _maxAbsWeight)));
 
     /// <summary>
     /// <see cref="BitPlaneTokens"/> for spikes (one plane), keeping every token's mask: when the last step also ran this
@@ -1113,7 +1095,6 @@ internal sealed class LinearKernel : OpKernel
         bool delta = temporal.Valid && _delta != TemporalDelta.Never;
         ReadOnlySpan<ulong> previous = temporal.Previous;
         Span<ulong> started = stackalloc ulong[words], ended = stackalloc ulong[words];
-        int chunk = ChunkWords(1);
         ref sbyte w0 = ref MemoryMarshal.GetArrayDataReference(_rows);
         ref int b0 = ref MemoryMarshal.GetArrayDataReference(_bias);
         for (int n = 0; n < _tokens; n++)
@@ -1139,7 +1120,7 @@ internal sealed class LinearKernel : OpKernel
                     subtract = ended;
                 }
             }
-            PlanesRow(add, subtract, words, chunk, ref w0, ref fromLast ? ref target : ref b0, ref target);
+            PlanesRow(add, subtract, words, ref w0, ref fromLast ? ref target : ref b0, ref target);
         }
         temporal.Advance();
     }
@@ -1169,103 +1150,137 @@ internal sealed class LinearKernel : OpKernel
     /// target[0..128) = origin[0..128) + Σ over planes b (highest first) 2^b · Σ rows of mask plane b's bits − Σ rows of
     /// <paramref name="ended"/>'s bits (only with one plane: the temporal delta), over the mask words [first, last).
     /// </summary>
-    private void Planes128(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, int first, int last, ref sbyte w, ref int origin, ref int target)
+    private void Planes128(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, int chunk, ref sbyte w, ref int origin, ref int target)
     {
-        Vector512<short> n0 = default, n1 = default, n2 = default, n3 = default;
+        Vector512<int> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
         int stride = _padded;
         for (int plane = mask.Length / words - 1; plane >= 0; plane--)
         {
-            n0 += n0;
-            n1 += n1;
-            n2 += n2;
-            n3 += n3;
-            for (int word = first; word < last; word++)
+            s0 += s0;
+            s1 += s1;
+            s2 += s2;
+            s3 += s3;
+            s4 += s4;
+            s5 += s5;
+            s6 += s6;
+            s7 += s7;
+            for (int first = 0; first < words; first += chunk)
             {
-                for (ulong bits = mask[plane * words + word]; bits != 0; bits &= bits - 1)
+                int last = Math.Min(words, first + chunk);
+                Vector512<short> n0 = default, n1 = default, n2 = default, n3 = default;
+                for (int word = first; word < last; word++)
                 {
-                    ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
-                    n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
-                    n1 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
-                    n2 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 64));
-                    n3 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 96));
+                    for (ulong bits = mask[plane * words + word]; bits != 0; bits &= bits - 1)
+                    {
+                        ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
+                        n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                        n1 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                        n2 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 64));
+                        n3 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 96));
+                    }
                 }
+                for (int word = first; word < Math.Min(last, ended.Length); word++)
+                {
+                    for (ulong bits = ended[word]; bits != 0; bits &= bits - 1)
+                    {
+                        ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
+                        n0 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                        n1 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                        n2 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 64));
+                        n3 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 96));
+                    }
+                }
+                RowKernels.Widen(n0, ref s0, ref s1);
+                RowKernels.Widen(n1, ref s2, ref s3);
+                RowKernels.Widen(n2, ref s4, ref s5);
+                RowKernels.Widen(n3, ref s6, ref s7);
             }
         }
-        for (int word = first; word < Math.Min(last, ended.Length); word++)
-        {
-            for (ulong bits = ended[word]; bits != 0; bits &= bits - 1)
-            {
-                ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
-                n0 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
-                n1 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
-                n2 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 64));
-                n3 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 96));
-            }
-        }
-        StoreBiased(n0, ref origin, ref target, 0);
-        StoreBiased(n1, ref origin, ref target, 32);
-        StoreBiased(n2, ref origin, ref target, 64);
-        StoreBiased(n3, ref origin, ref target, 96);
+        StoreBiased(s0, s1, ref origin, ref target, 0);
+        StoreBiased(s2, s3, ref origin, ref target, 32);
+        StoreBiased(s4, s5, ref origin, ref target, 64);
+        StoreBiased(s6, s7, ref origin, ref target, 96);
     }
 
     /// <summary><see cref="Planes128"/> for 64 outputs.</summary>
-    private void Planes64(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, int first, int last, ref sbyte w, ref int origin, ref int target)
+    private void Planes64(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, int chunk, ref sbyte w, ref int origin, ref int target)
     {
-        Vector512<short> n0 = default, n1 = default;
+        Vector512<int> s0 = default, s1 = default, s2 = default, s3 = default;
         int stride = _padded;
         for (int plane = mask.Length / words - 1; plane >= 0; plane--)
         {
-            n0 += n0;
-            n1 += n1;
-            for (int word = first; word < last; word++)
+            s0 += s0;
+            s1 += s1;
+            s2 += s2;
+            s3 += s3;
+            for (int first = 0; first < words; first += chunk)
             {
-                for (ulong bits = mask[plane * words + word]; bits != 0; bits &= bits - 1)
+                int last = Math.Min(words, first + chunk);
+                Vector512<short> n0 = default, n1 = default;
+                for (int word = first; word < last; word++)
                 {
-                    ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
-                    n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
-                    n1 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                    for (ulong bits = mask[plane * words + word]; bits != 0; bits &= bits - 1)
+                    {
+                        ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
+                        n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                        n1 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                    }
                 }
+                for (int word = first; word < Math.Min(last, ended.Length); word++)
+                {
+                    for (ulong bits = ended[word]; bits != 0; bits &= bits - 1)
+                    {
+                        ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
+                        n0 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                        n1 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
+                    }
+                }
+                RowKernels.Widen(n0, ref s0, ref s1);
+                RowKernels.Widen(n1, ref s2, ref s3);
             }
         }
-        for (int word = first; word < Math.Min(last, ended.Length); word++)
-        {
-            for (ulong bits = ended[word]; bits != 0; bits &= bits - 1)
-            {
-                ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
-                n0 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
-                n1 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 32));
-            }
-        }
-        StoreBiased(n0, ref origin, ref target, 0);
-        StoreBiased(n1, ref origin, ref target, 32);
+        StoreBiased(s0, s1, ref origin, ref target, 0);
+        StoreBiased(s2, s3, ref origin, ref target, 32);
     }
 
     /// <summary><see cref="Planes128"/> for 32 outputs.</summary>
-    private void Planes32(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, int first, int last, ref sbyte w, ref int origin, ref int target)
+    private void Planes32(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, int chunk, ref sbyte w, ref int origin, ref int target)
     {
-        Vector512<short> n0 = default;
+        Vector512<int> s0 = default, s1 = default;
         int stride = _padded;
         for (int plane = mask.Length / words - 1; plane >= 0; plane--)
         {
-            n0 += n0;
-            for (int word = first; word < last; word++)
+            s0 += s0;
+            s1 += s1;
+            for (int first = 0; first < words; first += chunk)
             {
-                for (ulong bits = mask[plane * words + word]; bits != 0; bits &= bits - 1)
-                    n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride)));
+                int last = Math.Min(words, first + chunk);
+                Vector512<short> n0 = default;
+                for (int word = first; word < last; word++)
+                {
+                    for (ulong bits = mask[plane * words + word]; bits != 0; bits &= bits - 1)
+                    {
+                        ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
+                        n0 += Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                    }
+                }
+                for (int word = first; word < Math.Min(last, ended.Length); word++)
+                {
+                    for (ulong bits = ended[word]; bits != 0; bits &= bits - 1)
+                    {
+                        ref sbyte row = ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride);
+                        n0 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, 0));
+                    }
+                }
+                RowKernels.Widen(n0, ref s0, ref s1);
             }
         }
-        for (int word = first; word < Math.Min(last, ended.Length); word++)
-        {
-            for (ulong bits = ended[word]; bits != 0; bits &= bits - 1)
-                n0 -= Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref w, (word * 64 + BitOperations.TrailingZeroCount(bits)) * stride)));
-        }
-        StoreBiased(n0, ref origin, ref target, 0);
+        StoreBiased(s0, s1, ref origin, ref target, 0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreBiased(Vector512<short> sum, ref int origin, ref int target, nuint offset)
+    private static void StoreBiased(Vector512<int> low, Vector512<int> high, ref int origin, ref int target, nuint offset)
     {
-        var (low, high) = Vector512.Widen(sum);
         (low + Vector512.LoadUnsafe(ref origin, offset)).StoreUnsafe(ref target, offset);
         (high + Vector512.LoadUnsafe(ref origin, offset + 16)).StoreUnsafe(ref target, offset + 16);
     }

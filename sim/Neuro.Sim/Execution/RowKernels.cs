@@ -604,8 +604,9 @@ internal static class RowKernels
         Avx512F.Shuffle4x128(odd, oddHigh, 0xDD).StoreUnsafe(ref target, (12 + m) * stride);
     }
 
+    /// <summary>low += the lower 16 lanes of <paramref name="narrow"/> widened to i32, high += the upper 16.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Widen(Vector512<short> narrow, ref Vector512<int> low, ref Vector512<int> high)
+    public static void Widen(Vector512<short> narrow, ref Vector512<int> low, ref Vector512<int> high)
     {
         var (l, h) = Vector512.Widen(narrow);
         low += l;
