@@ -943,10 +943,10 @@ internal sealed class Conv2dKernel : OpKernel
 
 /// <summary>
 /// Linear over tokens. Each token's events (found with a nonzero mask) add i8 weight rows [I][O padded] through
-/// <see cref="RowKernels.AccumulateSegments"/>, summing in i16 lanes as long as that is exact; with AVX-512, spike steps
-/// take the bit-mask walk with the temporal delta per token where fewer inputs changed than spike (<see cref="SpikeTokens"/>,
-/// widened into i32 every few mask words when I · max|w| passes int16), and steps of small counts whose every token sum
-/// provably fits int16 the bit-plane walk (<see cref="BitPlaneTokens"/>).
+/// <see cref="RowKernels.AccumulateSegments"/>, summing in i16 lanes as long as that is exact; with AVX-512 and O a multiple
+/// of 32, spike steps take the bit-mask walk with the temporal delta per token where fewer inputs changed than spike
+/// (<see cref="SpikeTokens"/>) and steps of counts the bit-plane walk (<see cref="BitPlaneTokens"/>), both summing i16
+/// chunks of mask words widened into i32 (<see cref="ChunkWords"/>), so any I and any value take them.
 /// No dense kernel: without an int8 dot-product instruction that .NET exposes on this CPU (no AVX-VNNI; .NET 10 has no AVX512-VNNI class), a
 /// dense i16 product (vpmaddwd, 32 products per 512-bit instruction) does at least as many instructions per output as
 /// adding the rows of the events (32 per instruction) at any density, and more below 100 %.
@@ -1148,7 +1148,8 @@ internal sealed class LinearKernel : OpKernel
 
     /// <summary>
     /// target[0..128) = origin[0..128) + Σ over planes b (highest first) 2^b · Σ rows of mask plane b's bits − Σ rows of
-    /// <paramref name="ended"/>'s bits (only with one plane: the temporal delta), over the mask words [first, last).
+    /// <paramref name="ended"/>'s bits (only with one plane: the temporal delta), each plane summed in i16 <paramref name="chunk"/>
+    /// mask words at a time and widened into the i32 registers that double between planes.
     /// </summary>
     private void Planes128(ReadOnlySpan<ulong> mask, ReadOnlySpan<ulong> ended, int words, int chunk, ref sbyte w, ref int origin, ref int target)
     {
