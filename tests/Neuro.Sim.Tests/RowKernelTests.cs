@@ -201,26 +201,29 @@ public class NeuronKernelTests
     }
 
     [Fact]
-    public void One_broadcast_threshold_equals_the_reference_step_with_that_threshold_everywhere()
+    public void Thresholds_broadcast_per_run_equal_the_reference_step_with_each_runs_threshold()
     {
         var random = new SplitMix64(13);
         foreach (int length in new[] { 1, 16, 63, 64, 200 })
+        foreach (int run in new[] { 16, 32, 64 })
         foreach (int leak in new[] { 21845, 32768 })
         {
-            int theta = random.Next(1, 1 << 16);
+            // Fewer thresholds than runs when the channel axis is not the outermost: they repeat.
+            int[] runTheta = [.. Enumerable.Range(0, 3).Select(_ => random.Next(1, 1 << 16))];
             int[] x = [.. Enumerable.Range(0, length).Select(_ => random.Next(-1 << 12, 1 << 12))];
             int[] v = [.. Enumerable.Range(0, length).Select(_ => random.Next(-1 << 16, 1 << 16))];
+            int[] theta = [.. Enumerable.Range(0, length).Select(j => runTheta[j / run % runTheta.Length])];
             int[] expectedV = [.. v], scalarV = [.. v];
             byte[] expectedS = new byte[length], scalarS = new byte[length];
-            long expectedFired = NeuronKernels.LifScalar(x, expectedV, expectedS, Enumerable.Repeat(theta, length).ToArray(), leak, 12);
-            Assert.Equal(expectedFired, NeuronKernels.LifScalar(x, scalarV, scalarS, theta, leak, 12));
+            long expectedFired = NeuronKernels.LifScalar(x, expectedV, expectedS, theta, leak, 12);
+            Assert.Equal(expectedFired, NeuronKernels.LifScalarRuns(x, scalarV, scalarS, runTheta, run, leak, 12));
             Assert.Equal(expectedV, scalarV);
             Assert.Equal(expectedS, scalarS);
             if (RowKernels.Best < SimdLevel.Avx512)
                 continue;
             int[] vectorV = [.. v];
             byte[] vectorS = new byte[length];
-            Assert.Equal(expectedFired, NeuronKernels.LifAvx512(x, vectorV, vectorS, theta, leak, 12));
+            Assert.Equal(expectedFired, NeuronKernels.LifAvx512Runs(x, vectorV, vectorS, runTheta, run, leak, 12));
             Assert.Equal(expectedV, vectorV);
             Assert.Equal(expectedS, vectorS);
         }

@@ -24,7 +24,37 @@ internal static class NeuronKernels
     }
 
     /// <summary>
-    /// 16 neurons per iteration. Each int32 input and membrane is sign-extended to int64, so the drive
+    /// As <see cref="LifScalar(ReadOnlySpan{int}, Span{int}, Span{byte}, ReadOnlySpan{int}, int, int)"/> with one θ per run
+    /// of <paramref name="run"/> neurons: neurons [r·run, (r + 1)·run) compare against <paramref name="runTheta"/>[r mod its
+    /// length] (the channels of a [C, H, W] map, repeated if the channel axis is not the outermost).
+    /// </summary>
+    public static long LifScalarRuns(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, ReadOnlySpan<int> runTheta, int run, int leak, int fractionalBits)
+    {
+        long fired = 0;
+        for (int j = 0; j < v.Length; j++)
+        {
+            byte spike = IntegerMath.LifStep(ref v[j], x[j], runTheta[j / run % runTheta.Length], leak, fractionalBits);
+            spikes[j] = spike;
+            fired += spike;
+        }
+        return fired;
+    }
+
+    /// <summary>
+    /// The AVX-512 update with one broadcast θ per run of <paramref name="run"/> neurons (see
+    /// <see cref="LifScalarRuns"/>): a whole map in one call, so its constants are set up once per map rather than once
+    /// per channel (the microcontroller model's 8 × 8 maps have runs of four vectors) and no θ array is read. Runs are
+    /// whole vectors (a multiple of 16 neurons); the last may be cut short.
+    /// </summary>
+    public static long LifAvx512Runs(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, ReadOnlySpan<int> runTheta, int run, int leak, int fractionalBits)
+    {
+        if (run <= 0 || run % 16 != 0)
+            throw new ArgumentOutOfRangeException(nameof(run), run, "runs must be whole 16-neuron vectors");
+        return LifAvx512(x, v, spikes, default, runTheta, run, leak, fractionalBits);
+    }
+
+    /// <summary>
+    /// θ per neuron, 16 neurons per iteration. Each int32 input and membrane is sign-extended to int64, so the drive
     /// ((X ≪ F) − V, below 2^46) times k (≤ 2^16) stays below 2^62 exactly as in the reference; the rounding shift is an
     /// arithmetic shift of (product + 2^15); sat32 clamps in int64 before narrowing. Spikes are the lanes with H ≥ θ,
     /// narrowed to bytes (vpmovdb).
@@ -37,31 +67,12 @@ internal static class NeuronKernels
     /// </para>
     /// </summary>
     public static long LifAvx512(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, ReadOnlySpan<int> theta, int leak, int fractionalBits) =>
-        LifAvx512(x, v, spikes, theta, 0, leak, fractionalBits);
+        LifAvx512(x, v, spikes, theta, default, int.MaxValue, leak, fractionalBits);
 
-    /// <summary>As <see cref="LifScalar(ReadOnlySpan{int}, Span{int}, Span{byte}, ReadOnlySpan{int}, int, int)"/> with one θ for every neuron (a channel's run of a [C, H, W] map).</summary>
-    public static long LifScalar(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, int theta, int leak, int fractionalBits)
+    /// <summary>θ per neuron from <paramref name="theta"/>, or per run from <paramref name="runTheta"/> when that span is empty.</summary>
+    private static long LifAvx512(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, ReadOnlySpan<int> theta, ReadOnlySpan<int> runTheta, int runLength, int leak, int fractionalBits)
     {
-        long fired = 0;
-        for (int j = 0; j < v.Length; j++)
-        {
-            byte spike = IntegerMath.LifStep(ref v[j], x[j], theta, leak, fractionalBits);
-            spikes[j] = spike;
-            fired += spike;
-        }
-        return fired;
-    }
-
-    /// <summary>The AVX-512 update with one θ for every neuron: a channel's run of a [C, H, W] map reads no θ array.</summary>
-    public static long LifAvx512(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, int theta, int leak, int fractionalBits) =>
-        LifAvx512(x, v, spikes, default, theta, leak, fractionalBits);
-
-    /// <summary>θ per neuron from <paramref name="theta"/>, or <paramref name="broadcast"/> for all when that span is empty.</summary>
-    private static long LifAvx512(ReadOnlySpan<int> x, Span<int> v, Span<byte> spikes, ReadOnlySpan<int> theta, int broadcast, int leak, int fractionalBits)
-    {
-        int length = v.Length, j = 0;
         bool perNeuron = !theta.IsEmpty;
-        var thetaAll = Vector512.Create(broadcast);
         ref int x0 = ref MemoryMarshal.GetReference(x);
         ref int v0 = ref MemoryMarshal.GetReference(v);
         ref int t0 = ref MemoryMarshal.GetReference(theta);
@@ -80,8 +91,17 @@ internal static class NeuronKernels
         var inputLimit = Vector512.Create(1u << (31 - fractionalBits));
         var membraneBias = Vector512.Create((1u << 30) - (1u << 15));
         var membraneLimit = Vector512.Create((1u << 31) - (1u << 16));
+        // Runs are whole vectors (run % 16 = 0), so no vector straddles two thresholds and the θ broadcast changes only
+        // between vectors; the scalar tail after the loop lies inside one run.
+        int length = v.Length, j = 0, run = 0, nextRun = runLength;
+        var thetaRun = Vector512.Create(perNeuron ? 0 : runTheta[0]);
         for (; j + 16 <= length; j += 16)
         {
+            if (j == nextRun)
+            {
+                thetaRun = Vector512.Create(runTheta[++run % runTheta.Length]);
+                nextRun += runLength;
+            }
             var input = Vector512.LoadUnsafe(ref x0, (nuint)j);
             var membrane = Vector512.LoadUnsafe(ref v0, (nuint)j);
             Vector512<int> charged;
@@ -97,7 +117,7 @@ internal static class NeuronKernels
                 var high = Charge(Vector512.WidenUpper(input), Vector512.WidenUpper(membrane), k, half, min, max, fractionalBits);
                 charged = Vector512.Narrow(low, high);
             }
-            var fire = Vector512.GreaterThanOrEqual(charged, perNeuron ? Vector512.LoadUnsafe(ref t0, (nuint)j) : thetaAll);
+            var fire = Vector512.GreaterThanOrEqual(charged, perNeuron ? Vector512.LoadUnsafe(ref t0, (nuint)j) : thetaRun);
             Vector512.AndNot(charged, fire).StoreUnsafe(ref v0, (nuint)j);
             var spike = fire & one;
             count += spike;
@@ -108,7 +128,7 @@ internal static class NeuronKernels
         {
             fired += perNeuron
                 ? LifScalar(x[j..], v[j..], spikes[j..], theta[j..], leak, fractionalBits)
-                : LifScalar(x[j..], v[j..], spikes[j..], broadcast, leak, fractionalBits);
+                : LifScalarRuns(x[j..], v[j..], spikes[j..], [runTheta[j / runLength % runTheta.Length]], length - j, leak, fractionalBits);
         }
         return fired;
     }

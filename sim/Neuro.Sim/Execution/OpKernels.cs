@@ -253,30 +253,28 @@ internal sealed class Conv2dKernel : OpKernel
         // value of the events at p.
         Span<int> eventPosition = ws.Rows.AsSpan(_channels * positions);
         Span<int> channelStart = ws.IntTemp.AsSpan(ScratchBase + 2 * positions + 1, _channels + 1);
-        int total = 0;
-        for (int c = 0; c < _channels; c++)
-        {
-            channelStart[c] = total;
-            total += RowKernels.Nonzeros(input.AsSpan(c * positions, positions), 0, eventPosition[total..]);
-        }
-        channelStart[_channels] = total;
         Span<int> start = ws.IntTemp.AsSpan(ScratchBase, positions + 1);
-        long events = total, inputSum = 0, updates = 0, sops = 0;
-        int max = 0;
-        // Spike inputs under AVX-512 become channel masks per position, kept for the next step: their counters come
-        // from the masks (a popcount per position, no pass per event), and with the last step's masks the conv may add
-        // only what changed (the temporal delta), which the pass choice then weighs.
+        long inputSum = 0, updates = 0, sops = 0;
+        int max = 0, total;
+        // Spike inputs under AVX-512 become channel masks per position, kept for the next step: built straight from the
+        // input's nonzero bits (no event list unless the scatter pass needs one), their counters come from the masks (a
+        // popcount per position, no pass per event), and with the last step's masks the conv may add only what changed
+        // (the temporal delta), which the pass choice then weighs.
         var temporal = ws.Temporal[Index];
         bool spikeMasks = temporal is not null && SpikeProducts.MaxOf(input) <= 1;
         long deltaRows = long.MaxValue;
         if (spikeMasks)
         {
-            BuildMasks(temporal!.Current, eventPosition, channelStart);
+            total = BuildMasks(temporal!.Current, input);
             (updates, deltaRows) = MaskCounts(ws, temporal, temporal.Valid && _delta != TemporalDelta.Never);
-            (inputSum, sops, max) = (events, updates, events > 0 ? 1 : 0);
+            (inputSum, sops, max) = (total, updates, total > 0 ? 1 : 0);
         }
         else
         {
+            // Every event's position p, channel by channel (channelStart[c] is where channel c's events begin: no division
+            // by P per event), then bucketed by position (a counting sort): start[p]..start[p+1] index the channel·9 row
+            // base and value of the events at p.
+            total = EventPositions(input, eventPosition, channelStart);
             start.Clear();
             for (int c = 0; c < _channels; c++)
             {
@@ -293,6 +291,7 @@ internal sealed class Conv2dKernel : OpKernel
                 }
             }
         }
+        long events = total;
         long eventRows = updates;
         updates *= outChannels;
         sops *= outChannels;
@@ -308,6 +307,8 @@ internal sealed class Conv2dKernel : OpKernel
         if (_pass == ConvPass.ByWork ? events * ScatterBelow < positions : _pass == ConvPass.Scatter)
         {
             temporal?.Invalidate();
+            if (spikeMasks)
+                EventPositions(input, eventPosition, channelStart);
             Scatter(ws, input, eventPosition, channelStart, acc);
             return;
         }
@@ -464,18 +465,52 @@ internal sealed class Conv2dKernel : OpKernel
         temporal.Advance();
     }
 
-    /// <summary>masks[p · words + c / 64] bit c % 64: channel c spikes at position p.</summary>
-    private void BuildMasks(Span<ulong> masks, ReadOnlySpan<int> eventPosition, ReadOnlySpan<int> channelStart)
+    /// <summary>The positions of each channel's events (nonzero inputs), channel after channel; returns how many.</summary>
+    private int EventPositions(byte[] input, Span<int> eventPosition, Span<int> channelStart)
     {
-        int words = MaskWords;
+        int positions = _height * _width, total = 0;
+        for (int c = 0; c < _channels; c++)
+        {
+            channelStart[c] = total;
+            total += RowKernels.Nonzeros(input.AsSpan(c * positions, positions), 0, eventPosition[total..]);
+        }
+        channelStart[_channels] = total;
+        return total;
+    }
+
+    /// <summary>
+    /// masks[p · words + c / 64] bit c % 64: channel c spikes at position p, from each 64-position run's nonzero bits
+    /// (one compare) without an event list; returns the number of spikes.
+    /// </summary>
+    private int BuildMasks(Span<ulong> masks, byte[] input)
+    {
+        int words = MaskWords, positions = _height * _width, total = 0;
         masks.Clear();
+        ref byte in0 = ref MemoryMarshal.GetArrayDataReference(input);
         for (int c = 0; c < _channels; c++)
         {
             ulong bit = 1UL << (c & 63);
             int word = c >> 6;
-            foreach (int p in eventPosition[channelStart[c]..channelStart[c + 1]])
-                masks[p * words + word] |= bit;
+            ref byte plane = ref Unsafe.Add(ref in0, c * positions);
+            for (int first = 0; first < positions; first += 64)
+            {
+                ulong nonzero = first + 64 <= positions
+                    ? ~Vector512.Equals(Vector512.LoadUnsafe(ref plane, (nuint)first), Vector512<byte>.Zero).ExtractMostSignificantBits()
+                    : TailNonzeros(ref Unsafe.Add(ref plane, first), positions - first);
+                total += BitOperations.PopCount(nonzero);
+                for (; nonzero != 0; nonzero &= nonzero - 1)
+                    masks[(first + BitOperations.TrailingZeroCount(nonzero)) * words + word] |= bit;
+            }
         }
+        return total;
+    }
+
+    private static ulong TailNonzeros(ref byte first, int count)
+    {
+        ulong bits = 0;
+        for (int i = 0; i < count; i++)
+            bits |= (Unsafe.Add(ref first, i) != 0 ? 1UL : 0) << i;
+        return bits;
     }
 
     /// <summary>
@@ -490,6 +525,18 @@ internal sealed class Conv2dKernel : OpKernel
         ReadOnlySpan<ulong> masks = temporal.Current, previous = temporal.Previous;
         Span<int> spiking = ws.IntTemp.AsSpan(ChangeBase, positions), changed = ws.IntTemp.AsSpan(ChangeBase + positions, positions);
         long rows = 0, deltaRows = (long)UntransposeEvents * ((positions + PositionTile - 1) / PositionTile);
+        if (words == 1)
+        {
+            // One word per position (up to 64 channels): two popcounts, no span slicing per position.
+            for (int p = 0; p < positions; p++)
+            {
+                int ones = BitOperations.PopCount(masks[p]), flips = BitOperations.PopCount(masks[p] ^ previous[p]);
+                (spiking[p], changed[p]) = (ones, flips);
+                rows += (long)ones * _taps[p];
+                deltaRows += (long)flips * _taps[p];
+            }
+            return (rows, delta ? deltaRows : long.MaxValue);
+        }
         for (int p = 0; p < positions; p++)
         {
             var (ones, flips) = TemporalMasks.Compare(masks.Slice(p * words, words), previous.Slice(p * words, words));
@@ -755,7 +802,14 @@ internal sealed class Conv2dKernel : OpKernel
         {
             ReadOnlySpan<byte> source = input.AsSpan((c * _height + y) * _width, _width);
             Span<short> target = images.Slice(c * imageLength + (y + 1) * planeWidth + 1, _width);
-            for (int x = 0; x < source.Length; x++)
+            int x = 0;
+            for (; x + 16 <= source.Length; x += 16)
+            {
+                var (low, high) = Vector128.Widen(Vector128.Create(source.Slice(x, 16)));
+                low.AsInt16().CopyTo(target.Slice(x, 8));
+                high.AsInt16().CopyTo(target.Slice(x + 8, 8));
+            }
+            for (; x < source.Length; x++)
                 target[x] = source[x];
         }
         Span<int> wide = ws.IntTemp.AsSpan(0, planeLength);
@@ -1309,10 +1363,10 @@ internal sealed class LifKernel : OpKernel
         for (int a = op.ChannelAxis + 1; a < shape.Length; a++)
             inner *= shape[a];
         var theta = program.Tensors[op.Thresholds];
-        if (inner >= MinRun)
+        if (inner >= MinRun && inner % 16 == 0)
         {
             // A [C, H, W] map: θ is constant over each channel's H·W run, so each run compares against one broadcast θ
-            // instead of streaming an expanded θ array as large as the map.
+            // instead of streaming an expanded θ array as large as the map (runs of whole vectors: no vector straddles two).
             _run = inner;
             _thresholds = [.. Enumerable.Range(0, axis).Select(c => theta.Int32At(theta.Length == 1 ? 0 : c))];
             return;
@@ -1334,13 +1388,9 @@ internal sealed class LifKernel : OpKernel
         long fired = 0;
         if (_run > 0)
         {
-            for (int start = 0, channel = 0; start < input.Length; start += _run, channel = (channel + 1) % _thresholds.Length)
-            {
-                int theta = _thresholds[channel];
-                fired += _level == SimdLevel.Avx512
-                    ? NeuronKernels.LifAvx512(input.AsSpan(start, _run), membrane.AsSpan(start, _run), spikes.AsSpan(start, _run), theta, _op.Leak, _op.FractionalBits)
-                    : NeuronKernels.LifScalar(input.AsSpan(start, _run), membrane.AsSpan(start, _run), spikes.AsSpan(start, _run), theta, _op.Leak, _op.FractionalBits);
-            }
+            fired = _level == SimdLevel.Avx512
+                ? NeuronKernels.LifAvx512Runs(input, membrane, spikes, _thresholds, _run, _op.Leak, _op.FractionalBits)
+                : NeuronKernels.LifScalarRuns(input, membrane, spikes, _thresholds, _run, _op.Leak, _op.FractionalBits);
         }
         else
         {
