@@ -177,6 +177,29 @@ public class MaxPoolTests
     }
 }
 
+public class ToTokensTests
+{
+    [Theory]
+    [InlineData(16, 4, 4)]
+    [InlineData(20, 4, 5)]
+    [InlineData(32, 8, 8)]
+    [InlineData(70, 9, 9)]
+    [InlineData(7, 3, 3)]
+    public void Maps_become_tokens_exactly_as_the_reference(int channels, int height, int width)
+    {
+        var input = new InputSpec(channels, height, width, 2, FrameEncoding.Counts, SplitMode.Number, 1, width, height);
+        var b = new ProgramBuilder($"tokens-{channels}-{height}x{width}", input);
+        b.ToTokens("tokens", b.Input);
+        var verified = b.BuildVerified();
+        var random = new SplitMix64((ulong)(channels * 1000 + height * width));
+        var sample = new byte[input.TimeSteps * input.FrameLength];
+        for (int i = 0; i < sample.Length; i++)
+            sample[i] = random.Chance(50) ? (byte)random.Next(1, 255) : (byte)0;
+        foreach (var level in Enum.GetValues<SimdLevel>().Where(l => l <= RowKernels.Best))
+            BitExactnessTests.AssertSame(verified, new SimulationEngine(verified, level, ConvPass.ByWork), sample);
+    }
+}
+
 public class AddTests
 {
     [Theory]

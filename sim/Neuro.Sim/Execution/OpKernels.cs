@@ -1482,7 +1482,11 @@ internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op, SimdLeve
     }
 }
 
-internal sealed class ToTokensKernel(SpikeProgram program, ToTokensOp op) : OpKernel
+/// <summary>
+/// ToTokens, [C, H·W] → [H·W, C] bytes: 16 × 16 tiles transposed in registers (with AVX2 or better), the channels and
+/// positions past the last whole tile byte by byte.
+/// </summary>
+internal sealed class ToTokensKernel(SpikeProgram program, ToTokensOp op, SimdLevel level) : OpKernel
 {
     private readonly int[] _in = [.. program.Buffers[op.Input].Shape];
 
@@ -1492,15 +1496,105 @@ internal sealed class ToTokensKernel(SpikeProgram program, ToTokensOp op) : OpKe
         int channels = _in[0], positions = _in[1] * _in[2];
         ref byte i0 = ref MemoryMarshal.GetArrayDataReference(input);
         ref byte o0 = ref MemoryMarshal.GetArrayDataReference(output);
+        int tiledChannels = 0, tiledPositions = 0;
+        if (level >= SimdLevel.Avx2 && Sse2.IsSupported)
+        {
+            (tiledChannels, tiledPositions) = (channels & ~15, positions & ~15);
+            for (int c = 0; c < tiledChannels; c += 16)
+            for (int p = 0; p < tiledPositions; p += 16)
+                Transpose16x16(ref Unsafe.Add(ref i0, c * positions + p), positions, ref Unsafe.Add(ref o0, p * channels + c), channels);
+        }
         for (int c = 0; c < channels; c++)
         {
             ref byte plane = ref Unsafe.Add(ref i0, c * positions);
             ref byte column = ref Unsafe.Add(ref o0, c);
-            for (int p = 0; p < positions; p++)
+            // Inside the tiled channels only the positions past the last tile are left.
+            for (int p = c < tiledChannels ? tiledPositions : 0; p < positions; p++)
                 Unsafe.Add(ref column, p * channels) = Unsafe.Add(ref plane, p);
         }
         counters.OutputSum = SpikeProducts.EventsAndSum(input).Sum;
     }
+
+    /// <summary>
+    /// 16 rows of 16 bytes (16 channels × 16 positions) to 16 rows of 16 (positions × channels) in registers: four rounds
+    /// of unpacks (8-, 16-, 32-, 64-bit), each round pairing the rows that hold the next wider group of channels for the
+    /// same positions. 64 unpacks per 256 bytes instead of 256 strided byte stores.
+    /// </summary>
+    private static void Transpose16x16(ref byte source, int sourceStride, ref byte target, int targetStride)
+    {
+        // Round 1: b[2i] holds channels 2i, 2i+1 of positions 0–7 (one 16-bit pair per position), b[2i+1] of positions 8–15.
+        var (b0, b1) = Pairs(Row(ref source, sourceStride, 0), Row(ref source, sourceStride, 1));
+        var (b2, b3) = Pairs(Row(ref source, sourceStride, 2), Row(ref source, sourceStride, 3));
+        var (b4, b5) = Pairs(Row(ref source, sourceStride, 4), Row(ref source, sourceStride, 5));
+        var (b6, b7) = Pairs(Row(ref source, sourceStride, 6), Row(ref source, sourceStride, 7));
+        var (b8, b9) = Pairs(Row(ref source, sourceStride, 8), Row(ref source, sourceStride, 9));
+        var (b10, b11) = Pairs(Row(ref source, sourceStride, 10), Row(ref source, sourceStride, 11));
+        var (b12, b13) = Pairs(Row(ref source, sourceStride, 12), Row(ref source, sourceStride, 13));
+        var (b14, b15) = Pairs(Row(ref source, sourceStride, 14), Row(ref source, sourceStride, 15));
+        // Round 2: four channels per 32-bit group, four positions per register.
+        var c0 = Sse2.UnpackLow(b0, b2).AsUInt32();     // channels 0–3, positions 0–3
+        var c1 = Sse2.UnpackHigh(b0, b2).AsUInt32();    // channels 0–3, positions 4–7
+        var c2 = Sse2.UnpackLow(b4, b6).AsUInt32();     // channels 4–7, positions 0–3
+        var c3 = Sse2.UnpackHigh(b4, b6).AsUInt32();
+        var c4 = Sse2.UnpackLow(b8, b10).AsUInt32();    // channels 8–11
+        var c5 = Sse2.UnpackHigh(b8, b10).AsUInt32();
+        var c6 = Sse2.UnpackLow(b12, b14).AsUInt32();   // channels 12–15
+        var c7 = Sse2.UnpackHigh(b12, b14).AsUInt32();
+        var c8 = Sse2.UnpackLow(b1, b3).AsUInt32();     // channels 0–3, positions 8–11
+        var c9 = Sse2.UnpackHigh(b1, b3).AsUInt32();    // channels 0–3, positions 12–15
+        var c10 = Sse2.UnpackLow(b5, b7).AsUInt32();
+        var c11 = Sse2.UnpackHigh(b5, b7).AsUInt32();
+        var c12 = Sse2.UnpackLow(b9, b11).AsUInt32();
+        var c13 = Sse2.UnpackHigh(b9, b11).AsUInt32();
+        var c14 = Sse2.UnpackLow(b13, b15).AsUInt32();
+        var c15 = Sse2.UnpackHigh(b13, b15).AsUInt32();
+        // Round 3: eight channels per 64-bit group, two positions per register.
+        var d0 = Sse2.UnpackLow(c0, c2).AsUInt64();     // channels 0–7, positions 0–1
+        var d1 = Sse2.UnpackHigh(c0, c2).AsUInt64();    // channels 0–7, positions 2–3
+        var d2 = Sse2.UnpackLow(c4, c6).AsUInt64();     // channels 8–15, positions 0–1
+        var d3 = Sse2.UnpackHigh(c4, c6).AsUInt64();
+        var d4 = Sse2.UnpackLow(c1, c3).AsUInt64();     // channels 0–7, positions 4–5
+        var d5 = Sse2.UnpackHigh(c1, c3).AsUInt64();
+        var d6 = Sse2.UnpackLow(c5, c7).AsUInt64();
+        var d7 = Sse2.UnpackHigh(c5, c7).AsUInt64();
+        var d8 = Sse2.UnpackLow(c8, c10).AsUInt64();    // channels 0–7, positions 8–9
+        var d9 = Sse2.UnpackHigh(c8, c10).AsUInt64();
+        var d10 = Sse2.UnpackLow(c12, c14).AsUInt64();
+        var d11 = Sse2.UnpackHigh(c12, c14).AsUInt64();
+        var d12 = Sse2.UnpackLow(c9, c11).AsUInt64();   // channels 0–7, positions 12–13
+        var d13 = Sse2.UnpackHigh(c9, c11).AsUInt64();
+        var d14 = Sse2.UnpackLow(c13, c15).AsUInt64();
+        var d15 = Sse2.UnpackHigh(c13, c15).AsUInt64();
+        // Round 4: all 16 channels of one position per register.
+        StoreRow(ref target, targetStride, 0, Sse2.UnpackLow(d0, d2));
+        StoreRow(ref target, targetStride, 1, Sse2.UnpackHigh(d0, d2));
+        StoreRow(ref target, targetStride, 2, Sse2.UnpackLow(d1, d3));
+        StoreRow(ref target, targetStride, 3, Sse2.UnpackHigh(d1, d3));
+        StoreRow(ref target, targetStride, 4, Sse2.UnpackLow(d4, d6));
+        StoreRow(ref target, targetStride, 5, Sse2.UnpackHigh(d4, d6));
+        StoreRow(ref target, targetStride, 6, Sse2.UnpackLow(d5, d7));
+        StoreRow(ref target, targetStride, 7, Sse2.UnpackHigh(d5, d7));
+        StoreRow(ref target, targetStride, 8, Sse2.UnpackLow(d8, d10));
+        StoreRow(ref target, targetStride, 9, Sse2.UnpackHigh(d8, d10));
+        StoreRow(ref target, targetStride, 10, Sse2.UnpackLow(d9, d11));
+        StoreRow(ref target, targetStride, 11, Sse2.UnpackHigh(d9, d11));
+        StoreRow(ref target, targetStride, 12, Sse2.UnpackLow(d12, d14));
+        StoreRow(ref target, targetStride, 13, Sse2.UnpackHigh(d12, d14));
+        StoreRow(ref target, targetStride, 14, Sse2.UnpackLow(d13, d15));
+        StoreRow(ref target, targetStride, 15, Sse2.UnpackHigh(d13, d15));
+    }
+
+    /// <summary>Bytes of rows <paramref name="even"/> and <paramref name="odd"/> interleaved: 16-bit pairs of positions 0–7, then 8–15.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector128<ushort> Low, Vector128<ushort> High) Pairs(Vector128<byte> even, Vector128<byte> odd) =>
+        (Sse2.UnpackLow(even, odd).AsUInt16(), Sse2.UnpackHigh(even, odd).AsUInt16());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Row(ref byte source, int stride, int row) => Vector128.LoadUnsafe(ref source, (nuint)(row * stride));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(ref byte target, int stride, int row, Vector128<ulong> value) =>
+        value.AsByte().StoreUnsafe(ref target, (nuint)(row * stride));
 }
 
 /// <summary>

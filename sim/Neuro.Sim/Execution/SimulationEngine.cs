@@ -55,7 +55,7 @@ public sealed class SimulationEngine
         LinearOp linear => new LinearKernel(_program, linear, _level, _delta),
         LifOp lif => new LifKernel(_program, lif, _level),
         MaxPoolOp pool => new MaxPoolKernel(_program, pool, _level),
-        ToTokensOp tokens => new ToTokensKernel(_program, tokens),
+        ToTokensOp tokens => new ToTokensKernel(_program, tokens, _level),
         AddOp add => new AddKernel(add, _level),
         MatMulQKOp qk => new MatMulQKKernel(_program, qk, _level),
         MatMulAVOp av => new MatMulAVKernel(_program, av, _level),
