@@ -9,6 +9,7 @@ namespace Neuro.Benchmarks.Data;
 /// Each operation is one event (<c>OperationsPerInvoke</c>), so the reported mean is the time per event and
 /// 1 / mean the events per second. The file is written once in setup; the OS page cache serves the reads.
 /// </summary>
+[Config(typeof(ShortRunConfig))]
 public class Perf_Data_Aedat31Read
 {
     private const int Events = 4_000_000;

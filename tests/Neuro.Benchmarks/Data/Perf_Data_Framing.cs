@@ -9,6 +9,7 @@ namespace Neuro.Benchmarks.Data;
 /// resolution and downsampled to 32 × 32. Each operation is one event. The destination tensor is reused, so
 /// the benchmark measures binning and accumulation, not allocation.
 /// </summary>
+[Config(typeof(ShortRunConfig))]
 public class Perf_Data_Framing
 {
     private const int Events = 1_000_000;

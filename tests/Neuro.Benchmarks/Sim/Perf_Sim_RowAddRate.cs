@@ -14,7 +14,7 @@ namespace Neuro.Benchmarks.Sim;
 /// the simulator's convs and linears are held against (docs/simulator.md §5): whatever else a step does comes on top,
 /// and a layer whose rows do not fit L1 adds them at the L2 or L3 rate measured here.
 /// </summary>
-[Config(typeof(RecommendedConfig))]
+[Config(typeof(ShortRunConfig))]
 public class Perf_Sim_RowAddRate
 {
     private const int Events = 1 << 20, Group = 256;
