@@ -166,7 +166,8 @@ public class MaxPoolTests
     {
         var input = new InputSpec(3, 5, width, 2, FrameEncoding.Counts, SplitMode.Number, 1, width, 5);
         var b = new ProgramBuilder($"pool-{width}", input);
-        b.MaxPool("pool", b.MaxPool("pool0", b.Input));
+        // Heights 5 → 3 → 2 → 1 → 1: windows of three, two and (a one-row map) one input row.
+        b.MaxPool("pool", b.MaxPool("pool2", b.MaxPool("pool1", b.MaxPool("pool0", b.Input))));
         var verified = b.BuildVerified();
         var random = new SplitMix64((ulong)width);
         var sample = new byte[input.TimeSteps * input.FrameLength];

@@ -1565,9 +1565,7 @@ internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op, SimdLeve
         for (int oy = 0; oy < outHeight; oy++)
         {
             int y0 = Math.Max(0, 2 * oy - 1), y1 = Math.Min(height - 1, 2 * oy + 1);
-            input.AsSpan((c * height + y0) * width, width).CopyTo(row);
-            for (int y = y0 + 1; y <= y1; y++)
-                MaxInto(row, input.AsSpan((c * height + y) * width, width), level);
+            VerticalMax(input.AsSpan((c * height + y0) * width, (y1 - y0 + 1) * width), width, row, level);
             int ox = 0;
             if (level >= SimdLevel.Avx2)
             {
@@ -1601,18 +1599,43 @@ internal sealed class MaxPoolKernel(SpikeProgram program, MaxPoolOp op, SimdLeve
         counters.OutputSum = SpikeProducts.EventsAndSum(output).Sum;
     }
 
-    private static void MaxInto(Span<byte> target, ReadOnlySpan<byte> source, SimdLevel level)
+    /// <summary>
+    /// The max of the one to three rows of <paramref name="rows"/> into <paramref name="target"/>, a vector of every row
+    /// at a time: per-row span copies and calls cost more than the max itself on maps 16–32 wide.
+    /// </summary>
+    private static void VerticalMax(ReadOnlySpan<byte> rows, int width, Span<byte> target, SimdLevel level)
     {
+        if (rows.Length == width)
+        {
+            rows.CopyTo(target);
+            return;
+        }
+        ref byte r0 = ref MemoryMarshal.GetReference(rows);
+        ref byte t0 = ref MemoryMarshal.GetReference(target);
+        bool three = rows.Length == 3 * width;
         int i = 0;
         if (level >= SimdLevel.Avx2)
         {
-            for (; i + Vector256<byte>.Count <= target.Length; i += Vector256<byte>.Count)
-                Vector256.Max(Vector256.Create<byte>(target[i..]), Vector256.Create<byte>(source[i..])).CopyTo(target[i..]);
-            for (; i + Vector128<byte>.Count <= target.Length; i += Vector128<byte>.Count)
-                Vector128.Max(Vector128.Create<byte>(target[i..]), Vector128.Create<byte>(source[i..])).CopyTo(target[i..]);
+            for (; i + 32 <= width; i += 32)
+            {
+                var max = Vector256.Max(Vector256.LoadUnsafe(ref r0, (nuint)i), Vector256.LoadUnsafe(ref r0, (nuint)(width + i)));
+                if (three)
+                    max = Vector256.Max(max, Vector256.LoadUnsafe(ref r0, (nuint)(2 * width + i)));
+                max.StoreUnsafe(ref t0, (nuint)i);
+            }
+            for (; i + 16 <= width; i += 16)
+            {
+                var max = Vector128.Max(Vector128.LoadUnsafe(ref r0, (nuint)i), Vector128.LoadUnsafe(ref r0, (nuint)(width + i)));
+                if (three)
+                    max = Vector128.Max(max, Vector128.LoadUnsafe(ref r0, (nuint)(2 * width + i)));
+                max.StoreUnsafe(ref t0, (nuint)i);
+            }
         }
-        for (; i < target.Length; i++)
-            target[i] = Math.Max(target[i], source[i]);
+        for (; i < width; i++)
+        {
+            byte max = Math.Max(rows[i], rows[width + i]);
+            target[i] = three ? Math.Max(max, rows[2 * width + i]) : max;
+        }
     }
 }
 
