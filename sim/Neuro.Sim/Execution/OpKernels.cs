@@ -182,6 +182,8 @@ internal sealed class Conv2dKernel : OpKernel
     private readonly short[] _weights;   // [O][C][9] as the program holds them, for the dense pass
     private readonly int _planeWidth, _planeLength, _imageLength;
     private readonly int[] _tapOffsets;   // tap (ky, kx) of the dense pass's flattened image: ky·(W + 2) + kx
+    private readonly int[] _interiorMaskOffsets;   // tap (ky, kx) of an interior position's masks: ((ky − 1)·W + kx − 1)·words
+    private readonly int[] _interiorRowOffsets;    // tap t's weight rows: t·O padded
 
     public Conv2dKernel(SpikeProgram program, Conv2dOp op, SimdLevel level, ConvPass pass, TemporalDelta delta)
     {
@@ -209,6 +211,8 @@ internal sealed class Conv2dKernel : OpKernel
             for (int o = 0; o < _outChannels; o++)
                 _bias[o] = program.Tensors[op.Bias].Int32At(o);
         }
+        _interiorMaskOffsets = [.. Enumerable.Range(0, 9).Select(tap => ((tap / 3 - 1) * _width + tap % 3 - 1) * MaskWords)];
+        _interiorRowOffsets = [.. Enumerable.Range(0, 9).Select(tap => tap * _padded)];
         _taps = new int[_height * _width];
         for (int y = 0; y < _height; y++)
         for (int x = 0; x < _width; x++)
@@ -408,6 +412,31 @@ internal sealed class Conv2dKernel : OpKernel
     }
 
     /// <summary>
+    /// For the mask walks: the mask index (input position · words) and the weight row offset (tap · O padded) of each
+    /// in-bounds tap of <paramref name="output"/>; returns how many. Interior positions (all but the map's border) add
+    /// their position to offsets computed once, instead of listing positions and taps and scaling both per position.
+    /// </summary>
+    private int TapOffsets(int output, Span<int> maskIndex, Span<int> rowOffset)
+    {
+        int oy = output / _width, ox = output - oy * _width, words = MaskWords;
+        if (oy > 0 && oy < _height - 1 && ox > 0 && ox < _width - 1)
+        {
+            int self = output * words;
+            for (int tap = 0; tap < 9; tap++)
+                maskIndex[tap] = self + _interiorMaskOffsets[tap];
+            _interiorRowOffsets.CopyTo(rowOffset);
+            return 9;
+        }
+        int count = InBoundsTaps(output, maskIndex, rowOffset);
+        for (int t = 0; t < count; t++)
+        {
+            maskIndex[t] *= words;
+            rowOffset[t] *= _padded;
+        }
+        return count;
+    }
+
+    /// <summary>
     /// The event pass for spike inputs (every value 1) without event lists: each input position gets a bit mask of its
     /// spiking channels, and each output position walks the masks under its in-bounds taps with tzcnt, adding the rows
     /// (c·9 + tap) straight into i16 registers (64 outputs per two 512-bit registers, widened every
@@ -436,12 +465,7 @@ internal sealed class Conv2dKernel : OpKernel
                 RowKernels.UntransposeTile(acc, positions, first, tiled, _outChannels, tile, padded, _level);
             for (int i = 0; i < tiled; i++)
             {
-                int count = InBoundsTaps(first + i, taps, tapRows);
-                for (int t = 0; t < count; t++)
-                {
-                    taps[t] *= words;
-                    tapRows[t] *= padded;
-                }
+                int count = TapOffsets(first + i, taps, tapRows);
                 Span<int> target = tile.Slice(i * padded, padded);
                 int o = 0;
                 if (fromLast && flatList)
