@@ -275,9 +275,6 @@ internal sealed class Conv2dKernel : OpKernel
         }
         else
         {
-            // Every event's position p, channel by channel (channelStart[c] is where channel c's events begin: no division
-            // by P per event), then bucketed by position (a counting sort): start[p]..start[p+1] index the channel·9 row
-            // base and value of the events at p.
             total = EventPositions(input, eventPosition, channelStart);
             start.Clear();
             for (int c = 0; c < _channels; c++)
@@ -542,6 +539,7 @@ internal sealed class Conv2dKernel : OpKernel
         return total;
     }
 
+    /// <summary>The nonzero bits of the last <paramref name="count"/> (&lt; 64) positions of a plane, one byte at a time.</summary>
     private static ulong TailNonzeros(ref byte first, int count)
     {
         ulong bits = 0;
@@ -851,11 +849,11 @@ internal sealed class Conv2dKernel : OpKernel
                 int chunks = (Math.Min(64, _channels - 64 * word) + 15) / 16;
                 for (int chunk = 0; chunk < chunks; chunk++)
                 {
-                    int shift = 64 * word + 16 * chunk;
+                    int firstChannel = 64 * word + 16 * chunk;
                     int changed = (int)(changes >> (16 * chunk)) & 0xFFFF, ended = (int)(~now >> (16 * chunk)) & 0xFFFF;
                     var changedLanes = Vector512.Equals(Vector512.Create(changed) & lanes, lanes);
                     var endedLanes = Vector512.Equals(Vector512.Create(ended) & lanes, lanes);
-                    var entries = (Vector512.Create(2 * (tapRows[t] + shift * channelStride)) + laneRows) | (endedLanes & Vector512<int>.One);
+                    var entries = (Vector512.Create(2 * (tapRows[t] + firstChannel * channelStride)) + laneRows) | (endedLanes & Vector512<int>.One);
                     Avx512F.Compress(Vector512<int>.Zero, changedLanes, entries).StoreUnsafe(ref list0, (nuint)count);
                     count += BitOperations.PopCount((uint)changed);
                 }
