@@ -259,7 +259,7 @@ internal sealed class Conv2dKernel : OpKernel
         Span<int> channelStart = ws.IntTemp.AsSpan(ScratchBase + 2 * positions + 1, _channels + 1);
         Span<int> start = ws.IntTemp.AsSpan(ScratchBase, positions + 1);
         long inputSum = 0, updates = 0, sops = 0;
-        int max = 0, total;
+        int max = 0, events;
         // Spike inputs under AVX-512 become channel masks per position, kept for the next step: built straight from the
         // input's nonzero bits (no event list unless the scatter pass needs one), their counters come from the masks (a
         // popcount per position, no pass per event), and with the last step's masks the conv may add only what changed
@@ -269,13 +269,13 @@ internal sealed class Conv2dKernel : OpKernel
         long deltaRows = long.MaxValue;
         if (spikeMasks)
         {
-            total = BuildMasks(temporal!.Current, input);
+            events = BuildMasks(temporal!.Current, input);
             (updates, deltaRows) = MaskCounts(ws, temporal, temporal.Valid && _delta != TemporalDelta.Never);
-            (inputSum, sops, max) = (total, updates, total > 0 ? 1 : 0);
+            (inputSum, sops, max) = (events, updates, events > 0 ? 1 : 0);
         }
         else
         {
-            total = EventPositions(input, eventPosition, channelStart);
+            events = EventPositions(input, eventPosition, channelStart);
             start.Clear();
             for (int c = 0; c < _channels; c++)
             {
@@ -292,7 +292,6 @@ internal sealed class Conv2dKernel : OpKernel
                 }
             }
         }
-        long events = total;
         long eventRows = updates;
         updates *= outChannels;
         sops *= outChannels;
@@ -337,8 +336,8 @@ internal sealed class Conv2dKernel : OpKernel
             start[p + 1] += start[p];
         Span<int> fill = ws.IntTemp.AsSpan(ScratchBase + positions + 1, positions);
         start[..positions].CopyTo(fill);
-        Span<int> eventRow = ws.Rows.AsSpan(0, total);
-        Span<int> eventValue = ws.Values.AsSpan(0, total);
+        Span<int> eventRow = ws.Rows.AsSpan(0, events);
+        Span<int> eventValue = ws.Values.AsSpan(0, events);
         for (int c = 0; c < _channels; c++)
         {
             ReadOnlySpan<byte> plane = input.AsSpan(c * positions, positions);
@@ -456,8 +455,7 @@ internal sealed class Conv2dKernel : OpKernel
         for (int first = 0; first < positions; first += PositionTile)
         {
             int tiled = Math.Min(PositionTile, positions - first);
-            bool fromLast = delta && (_delta == TemporalDelta.Always || DeltaPays(first, tiled, spiking, changed));
-            bool flatList = fromLast && FewChanges(first, tiled, changed);
+            var (fromLast, flatList) = delta ? TileDelta(first, tiled, spiking, changed) : (false, false);
             if (fromLast)
                 RowKernels.UntransposeTile(acc, positions, first, tiled, _outChannels, tile, padded, _level);
             for (int i = 0; i < tiled; i++)
@@ -583,32 +581,31 @@ internal sealed class Conv2dKernel : OpKernel
     }
 
     /// <summary>
-    /// Whether the temporal delta is the cheaper way for the tile of <paramref name="count"/> output positions at
-    /// <paramref name="first"/>: the changes minus the spikes at those positions, times the 9 taps that read each (the
-    /// windows reach one position further; the tile's own positions stand for them), plus reading the tile's accumulators
-    /// back (<see cref="UntransposeEvents"/>), is negative.
+    /// Whether the tile of <paramref name="count"/> output positions at <paramref name="first"/> takes the temporal delta,
+    /// and if so, whether it walks one <see cref="ChangeList"/> per position rather than a bit loop per tap; one pass
+    /// over the tile's spike and change counts decides both.
+    /// <para>
+    /// The delta pays when the changes minus the spikes at those positions, times the 9 taps that read each (the windows
+    /// reach one position further; the tile's own positions stand for them), plus reading the tile's accumulators back
+    /// (<see cref="UntransposeEvents"/>), is negative (or when tests force it).
+    /// </para>
+    /// <para>
+    /// The flat list pays when the inputs changed in fewer than <see cref="FlatListChanges"/> channels per position,
+    /// where the per-tap loops are short and their exits mispredict. With more changes the list's compressed stores cost
+    /// more than they save (2-256's 64-channel conv, about 9 changes per position, 6.8 → 7.9 ms with the list everywhere;
+    /// its 32-channel conv, 4.5, 13.3 → 12.2 ms; the microcontroller model's 16-channel conv, 1.3, 0.062 → 0.048 ms).
+    /// </para>
     /// </summary>
-    private static bool DeltaPays(int first, int count, ReadOnlySpan<int> spiking, ReadOnlySpan<int> changed)
+    private (bool Delta, bool FlatList) TileDelta(int first, int count, ReadOnlySpan<int> spiking, ReadOnlySpan<int> changed)
     {
-        int saved = 0;
+        int spikes = 0, changes = 0;
         for (int i = first; i < first + count; i++)
-            saved += spiking[i] - changed[i];
-        return 9 * saved > UntransposeEvents;
-    }
-
-    /// <summary>
-    /// Whether the tile's delta walks one <see cref="ChangeList"/> per position rather than a bit loop per tap: when its
-    /// inputs changed in fewer than <see cref="FlatListChanges"/> channels per position, where the per-tap loops are short
-    /// and their exits mispredict. With more changes the list's compressed stores cost more than they save (2-256's
-    /// 64-channel conv, about 9 changes per position, 6.8 → 7.9 ms with the list everywhere; its 32-channel conv, 4.5,
-    /// 13.3 → 12.2 ms; the microcontroller model's 16-channel conv, 1.3, 0.062 → 0.048 ms).
-    /// </summary>
-    private static bool FewChanges(int first, int count, ReadOnlySpan<int> changed)
-    {
-        int changes = 0;
-        for (int i = first; i < first + count; i++)
+        {
+            spikes += spiking[i];
             changes += changed[i];
-        return changes < FlatListChanges * count;
+        }
+        bool delta = _delta == TemporalDelta.Always || 9 * (spikes - changes) > UntransposeEvents;
+        return (delta, delta && changes < FlatListChanges * count);
     }
 
     private const int FlatListChanges = 6;
@@ -833,7 +830,7 @@ internal sealed class Conv2dKernel : OpKernel
     /// a branch per channel: the changed bits become a lane mask and <c>vpcompressd</c> packs those lanes' entries
     /// (16 are stored, the count advances by the popcount; <paramref name="list"/> has 16 entries of slack). Walking
     /// one list per position instead of one short bit loop per tap leaves one loop exit to mispredict instead of up to
-    /// nine (see <see cref="FewChanges"/>). Returns the number of entries.
+    /// nine (see <see cref="TileDelta"/>). Returns the number of entries.
     /// </summary>
     private int ChangeList(ReadOnlySpan<ulong> masks, ReadOnlySpan<ulong> previous, int words, ReadOnlySpan<int> taps, ReadOnlySpan<int> tapRows, Span<int> list)
     {
@@ -952,19 +949,7 @@ internal sealed class Conv2dKernel : OpKernel
         images.Clear();
         for (int c = 0; c < _channels; c++)
         for (int y = 0; y < _height; y++)
-        {
-            ReadOnlySpan<byte> source = input.AsSpan((c * _height + y) * _width, _width);
-            Span<short> target = images.Slice(c * imageLength + (y + 1) * planeWidth + 1, _width);
-            int x = 0;
-            for (; x + 16 <= source.Length; x += 16)
-            {
-                var (low, high) = Vector128.Widen(Vector128.Create(source.Slice(x, 16)));
-                low.AsInt16().CopyTo(target.Slice(x, 8));
-                high.AsInt16().CopyTo(target.Slice(x + 8, 8));
-            }
-            for (; x < source.Length; x++)
-                target[x] = source[x];
-        }
+            SpikeProducts.Widen(input.AsSpan((c * _height + y) * _width, _width), images.Slice(c * imageLength + (y + 1) * planeWidth + 1, _width));
         Span<int> wide = ws.IntTemp.AsSpan(0, planeLength);
         if (_level == SimdLevel.Avx512)
         {
@@ -1106,7 +1091,7 @@ internal sealed class Conv2dKernel : OpKernel
     /// <summary>The scatter pass's [W][O padded] band and its per-channel event cursors, then the delta's <see cref="ChangeList"/> (9 taps × every mask bit, plus the 16 entries one compressed store may write past the last).</summary>
     public override int PrivateInts => ScatterInts + 9 * 64 * MaskWords + 16;
 
-    /// <summary>The scatter pass's part of <see cref="PrivateInts"/>, which it keeps zero between steps.</summary>
+    /// <summary>The scatter pass's part of <see cref="PrivateInts"/>: its band, zero between steps, and its cursors.</summary>
     private int ScatterInts => _width * _padded + _channels;
 
     private void Scatter(Workspace ws, byte[] input, ReadOnlySpan<int> eventPosition, ReadOnlySpan<int> channelStart, int[] acc)
